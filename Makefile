@@ -1,0 +1,34 @@
+# The two commands of the README are `make up` and `make test`; the rest are their parts.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+INFRA := deploy/local/infra.sh
+SERVICES := deploy/local/services.sh
+
+.PHONY: help up down status infra build test
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+up: ## install what is missing, start the infrastructure and the five services, print what runs where
+	@$(INFRA) up
+	@$(SERVICES) up
+	@$(MAKE) --no-print-directory status
+
+status: ## what runs where
+	@$(INFRA) status
+	@echo
+	@$(SERVICES) status
+
+down: ## stop everything `make up` or `make test` started, and nothing else
+	@$(SERVICES) down
+	@$(INFRA) down
+
+infra: ## only the infrastructure (RabbitMQ, dockerd in swarm mode, snmpd, Prometheus, Alertmanager)
+	@$(INFRA) up
+
+build: ## build the solution
+	dotnet build Microservices.sln
+
+test: infra ## start what the tests need and run the whole suite, unit and integration
+	@deploy/local/test.sh

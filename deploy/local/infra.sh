@@ -1,0 +1,335 @@
+#!/usr/bin/env bash
+# Local infrastructure for development and tests: RabbitMQ, dockerd in swarm mode, snmpd, Prometheus and
+# Alertmanager, installed from Debian packages and run as the project's own processes, on their own ports,
+# sockets and data folders under $PRETIXOPS_STATE (default .local/, ignored by git), bound to loopback.
+# Every command is idempotent; `down` stops what `up` started and nothing else.
+#
+#   infra.sh install            install the Debian packages that are missing
+#   infra.sh up [COMPONENT...]  install, then start (all components by default) and wait until each answers
+#   infra.sh down [COMPONENT...]
+#   infra.sh start|stop COMPONENT
+#   infra.sh status             one line per component
+#   infra.sh env                the settings tests and services use (also written to $STATE/infra.env)
+#
+# Components: rabbitmq docker snmpd prometheus alertmanager
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+STATE=${PRETIXOPS_STATE:-$ROOT/.local}
+LOGS=$STATE/logs
+RUN=$STATE/run
+SECRETS=$STATE/secrets
+COMPONENTS=(rabbitmq docker snmpd prometheus alertmanager)
+
+RABBITMQ_PORT=${PRETIXOPS_RABBITMQ_PORT:-5673}
+RABBITMQ_MGMT_PORT=${PRETIXOPS_RABBITMQ_MGMT_PORT:-15673}
+RABBITMQ_DIST_PORT=${PRETIXOPS_RABBITMQ_DIST_PORT:-25673}
+EPMD_PORT=${PRETIXOPS_EPMD_PORT:-14369}
+RABBITMQ_USER=pretixops
+SNMPD_PORT=${PRETIXOPS_SNMPD_PORT:-11161}
+PROMETHEUS_PORT=${PRETIXOPS_PROMETHEUS_PORT:-19090}
+ALERTMANAGER_PORT=${PRETIXOPS_ALERTMANAGER_PORT:-19093}
+BUSYBOX_IMAGE=pretixops/busybox:local
+
+# Unix socket paths are limited to 108 bytes, and a clone can live deep in a file system: dockerd's
+# socket and exec root go to a short folder named after the state folder.
+DOCKER_RUN=/run/pretixops-$(printf '%s' "$STATE" | sha1sum | cut -c1-10)
+DOCKER_SOCK=$DOCKER_RUN/docker.sock
+
+log() { printf '[infra] %s\n' "$*" >&2; }
+die() { printf '[infra] error: %s\n' "$*" >&2; exit 1; }
+
+# A component that does not come up fails the run with its log, never a silent skip.
+fail_with_log() {
+  local name=$1 file=$2
+  printf '[infra] error: %s did not start. Last lines of %s:\n' "$name" "$file" >&2
+  tail -n 40 "$file" >&2 2>/dev/null || true
+  exit 1
+}
+
+wait_for() { # NAME LOGFILE TRIES COMMAND...
+  local name=$1 file=$2 tries=$3; shift 3
+  for ((i = 0; i < tries; i++)); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 1
+  done
+  fail_with_log "$name" "$file"
+}
+
+pid_alive() { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+stop_pid() { # PIDFILE NAME
+  local file=$1 name=$2
+  pid_alive "$file" || { rm -f "$file"; return 0; }
+  local pid; pid=$(cat "$file")
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 30; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "$name did not stop on SIGTERM: killing"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$file"
+}
+
+ensure_dirs() { mkdir -p "$LOGS" "$RUN" "$SECRETS"; chmod 700 "$SECRETS"; }
+
+# --- install -----------------------------------------------------------------------------------
+
+install() {
+  local missing=()
+  command -v rabbitmq-server >/dev/null || missing+=(rabbitmq-server)
+  command -v dockerd >/dev/null || missing+=(docker.io)
+  command -v docker >/dev/null || missing+=(docker.io)
+  command -v snmpd >/dev/null || missing+=(snmpd)
+  command -v snmpget >/dev/null || missing+=(snmp)
+  command -v prometheus >/dev/null || missing+=(prometheus)
+  command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
+  [[ -x /bin/busybox ]] || missing+=(busybox-static)
+  command -v curl >/dev/null || missing+=(curl)
+  command -v openssl >/dev/null || missing+=(openssl)
+  ((${#missing[@]} == 0)) && return 0
+  [[ $(id -u) == 0 ]] || die "missing packages (${missing[*]}); run as root or install them: apt-get install ${missing[*]}"
+  log "installing ${missing[*]}"
+  local apt_log=$STATE/logs/apt.log
+  ensure_dirs
+  # Debian's maintainer scripts would start system-wide copies of these servers; ours run on their own.
+  DEBIAN_FRONTEND=noninteractive apt-get update >"$apt_log" 2>&1 || fail_with_log apt-get "$apt_log"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >>"$apt_log" 2>&1 \
+    || fail_with_log apt-get "$apt_log"
+}
+
+# --- RabbitMQ ----------------------------------------------------------------------------------
+
+rabbitmq_env() {
+  export HOME=$STATE/rabbitmq/home
+  export RABBITMQ_NODENAME=pretixops@localhost
+  export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
+  export RABBITMQ_NODE_PORT=$RABBITMQ_PORT
+  export RABBITMQ_DIST_PORT=$RABBITMQ_DIST_PORT
+  export RABBITMQ_CONFIG_FILE=$STATE/rabbitmq/rabbitmq.conf
+  export RABBITMQ_CONF_ENV_FILE=$STATE/rabbitmq/rabbitmq-env.conf
+  export RABBITMQ_ENABLED_PLUGINS_FILE=$STATE/rabbitmq/enabled_plugins
+  export RABBITMQ_MNESIA_BASE=$STATE/rabbitmq/mnesia
+  export RABBITMQ_LOG_BASE=$LOGS/rabbitmq
+  export RABBITMQ_PID_FILE=$RUN/rabbitmq.pid
+  export ERL_EPMD_ADDRESS=127.0.0.1
+  export ERL_EPMD_PORT=$EPMD_PORT
+  export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+}
+
+rabbitmqctl() { (rabbitmq_env; /usr/lib/rabbitmq/bin/rabbitmqctl "$@"); }
+
+start_rabbitmq() {
+  ensure_dirs
+  mkdir -p "$STATE/rabbitmq/home" "$STATE/rabbitmq/mnesia" "$LOGS/rabbitmq"
+  [[ -s $SECRETS/rabbitmq_password ]] || (umask 077; openssl rand -hex 24 >"$SECRETS/rabbitmq_password")
+  # default_user/default_pass only seed a new node; the password file is kept with the node's data.
+  cat >"$STATE/rabbitmq/rabbitmq.conf" <<EOF
+listeners.tcp.default = 127.0.0.1:$RABBITMQ_PORT
+management.tcp.ip = 127.0.0.1
+management.tcp.port = $RABBITMQ_MGMT_PORT
+default_user = $RABBITMQ_USER
+default_pass = $(cat "$SECRETS/rabbitmq_password")
+loopback_users = none
+log.file.level = info
+EOF
+  chmod 600 "$STATE/rabbitmq/rabbitmq.conf"
+  : >"$STATE/rabbitmq/rabbitmq-env.conf"
+  echo '[rabbitmq_management].' >"$STATE/rabbitmq/enabled_plugins"
+  if rabbitmqctl status >/dev/null 2>&1; then return 0; fi
+  log "starting RabbitMQ on 127.0.0.1:$RABBITMQ_PORT (management $RABBITMQ_MGMT_PORT)"
+  (rabbitmq_env; cd "$STATE/rabbitmq" && /usr/lib/rabbitmq/bin/rabbitmq-server -detached) \
+    >"$LOGS/rabbitmq-start.log" 2>&1 || fail_with_log RabbitMQ "$LOGS/rabbitmq-start.log"
+  sleep 1
+  rabbitmqctl wait --timeout 90 "$RUN/rabbitmq.pid" >>"$LOGS/rabbitmq-start.log" 2>&1 \
+    || fail_with_log RabbitMQ "$(ls -t "$LOGS"/rabbitmq/*.log 2>/dev/null | head -n1 || echo "$LOGS/rabbitmq-start.log")"
+  wait_for RabbitMQ "$LOGS/rabbitmq-start.log" 60 \
+    curl -fsS -u "$RABBITMQ_USER:$(cat "$SECRETS/rabbitmq_password")" "http://127.0.0.1:$RABBITMQ_MGMT_PORT/api/overview"
+}
+
+stop_rabbitmq() {
+  if pid_alive "$RUN/rabbitmq.pid"; then
+    log "stopping RabbitMQ"
+    rabbitmqctl stop "$RUN/rabbitmq.pid" >/dev/null 2>&1 || stop_pid "$RUN/rabbitmq.pid" rabbitmq
+  fi
+  rm -f "$RUN/rabbitmq.pid"
+  # Our own epmd (on its own port) goes with the node.
+  (rabbitmq_env; epmd -kill >/dev/null 2>&1 || true)
+}
+
+status_rabbitmq() { rabbitmqctl status >/dev/null 2>&1; }
+
+# --- dockerd in swarm mode ---------------------------------------------------------------------
+
+docker_cli() { DOCKER_HOST=unix://$DOCKER_SOCK docker "$@"; }
+
+start_docker() {
+  ensure_dirs
+  mkdir -p "$STATE/docker/data" "$DOCKER_RUN/exec"
+  if ! docker_cli info >/dev/null 2>&1; then
+    log "starting dockerd on $DOCKER_SOCK"
+    setsid dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs \
+      --host "unix://$DOCKER_SOCK" --data-root "$STATE/docker/data" --exec-root "$DOCKER_RUN/exec" \
+      --pidfile "$RUN/dockerd.pid" >"$LOGS/dockerd.log" 2>&1 </dev/null &
+    wait_for dockerd "$LOGS/dockerd.log" 60 docker_cli info
+  fi
+  if [[ $(docker_cli info --format '{{.Swarm.LocalNodeState}}') != active ]]; then
+    log "initialising the swarm"
+    docker_cli swarm init --advertise-addr 127.0.0.1 --listen-addr 127.0.0.1:2377 >>"$LOGS/dockerd.log" 2>&1 \
+      || fail_with_log "docker swarm init" "$LOGS/dockerd.log"
+  fi
+  import_busybox
+}
+
+# No registry is reachable: the workload image is a root file system of Debian's static busybox.
+import_busybox() {
+  docker_cli image inspect "$BUSYBOX_IMAGE" >/dev/null 2>&1 && return 0
+  log "importing $BUSYBOX_IMAGE"
+  local root; root=$(mktemp -d)
+  mkdir -p "$root/bin" "$root/tmp" "$root/etc"
+  cp /bin/busybox "$root/bin/busybox"
+  local tool
+  for tool in sh sleep wget httpd echo cat printf hostname env nc ls mkdir rm seq true; do
+    ln -s busybox "$root/bin/$tool"
+  done
+  tar -C "$root" -c . | docker_cli import --change 'CMD ["/bin/sh"]' - "$BUSYBOX_IMAGE" >/dev/null
+  rm -rf "$root"
+}
+
+stop_docker() {
+  if pid_alive "$RUN/dockerd.pid"; then
+    log "stopping dockerd"
+    stop_pid "$RUN/dockerd.pid" dockerd
+  fi
+  # dockerd mounts network namespaces under its exec root; its containerd and shims must not outlive it.
+  local mount
+  for mount in $(awk -v root="$DOCKER_RUN" '$2 ~ "^" root {print $2}' /proc/mounts 2>/dev/null | sort -r); do
+    umount "$mount" 2>/dev/null || umount -l "$mount" 2>/dev/null || true
+  done
+  pkill -TERM -f -- "$DOCKER_RUN/" 2>/dev/null || true
+  sleep 0.5
+  pkill -KILL -f -- "$DOCKER_RUN/" 2>/dev/null || true
+}
+
+status_docker() { docker_cli info >/dev/null 2>&1; }
+
+# --- snmpd -------------------------------------------------------------------------------------
+
+start_snmpd() {
+  ensure_dirs
+  mkdir -p "$STATE/snmpd/persist"
+  cat >"$STATE/snmpd/snmpd.conf" <<EOF
+agentAddress udp:127.0.0.1:$SNMPD_PORT
+rocommunity public 127.0.0.1
+sysLocation pretixops-local
+sysContact operators@localhost
+EOF
+  pid_alive "$RUN/snmpd.pid" && return 0
+  log "starting snmpd on udp 127.0.0.1:$SNMPD_PORT"
+  # -C: only our config file. MIBS/MIBDIRS empty: the agent needs no MIB files, and Debian ships few.
+  SNMP_PERSISTENT_DIR=$STATE/snmpd/persist MIBS= MIBDIRS=/nonexistent \
+    snmpd -C -c "$STATE/snmpd/snmpd.conf" -Lf "$LOGS/snmpd.log" -p "$RUN/snmpd.pid" \
+    >>"$LOGS/snmpd.log" 2>&1 || fail_with_log snmpd "$LOGS/snmpd.log"
+  wait_for snmpd "$LOGS/snmpd.log" 20 \
+    env MIBS= snmpget -v2c -c public -t 1 -r 0 "127.0.0.1:$SNMPD_PORT" 1.3.6.1.2.1.1.3.0
+}
+
+stop_snmpd() { stop_pid "$RUN/snmpd.pid" snmpd; }
+status_snmpd() { pid_alive "$RUN/snmpd.pid"; }
+
+# --- Prometheus and Alertmanager ---------------------------------------------------------------
+
+start_prometheus() {
+  ensure_dirs
+  mkdir -p "$STATE/prometheus/data" "$STATE/prometheus/rules"
+  sed \
+    -e "s/@PROMETHEUS_PORT@/$PROMETHEUS_PORT/g" -e "s/@ALERTMANAGER_PORT@/$ALERTMANAGER_PORT/g" \
+    "$ROOT/deploy/local/prometheus.yml" >"$STATE/prometheus/prometheus.yml"
+  pid_alive "$RUN/prometheus.pid" && return 0
+  log "starting Prometheus on 127.0.0.1:$PROMETHEUS_PORT"
+  setsid prometheus --config.file="$STATE/prometheus/prometheus.yml" \
+    --storage.tsdb.path="$STATE/prometheus/data" --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" \
+    --web.enable-lifecycle >"$LOGS/prometheus.log" 2>&1 </dev/null &
+  echo $! >"$RUN/prometheus.pid"
+  wait_for Prometheus "$LOGS/prometheus.log" 60 curl -fsS "http://127.0.0.1:$PROMETHEUS_PORT/-/ready"
+}
+
+stop_prometheus() { stop_pid "$RUN/prometheus.pid" prometheus; }
+status_prometheus() { curl -fsS "http://127.0.0.1:$PROMETHEUS_PORT/-/ready" >/dev/null 2>&1; }
+
+start_alertmanager() {
+  ensure_dirs
+  mkdir -p "$STATE/alertmanager/data"
+  cp "$ROOT/deploy/local/alertmanager.yml" "$STATE/alertmanager/alertmanager.yml"
+  pid_alive "$RUN/alertmanager.pid" && return 0
+  log "starting Alertmanager on 127.0.0.1:$ALERTMANAGER_PORT"
+  # An empty cluster address turns off gossip: one local Alertmanager needs no peers.
+  setsid prometheus-alertmanager --config.file="$STATE/alertmanager/alertmanager.yml" \
+    --storage.path="$STATE/alertmanager/data" --web.listen-address="127.0.0.1:$ALERTMANAGER_PORT" \
+    --cluster.listen-address= >"$LOGS/alertmanager.log" 2>&1 </dev/null &
+  echo $! >"$RUN/alertmanager.pid"
+  wait_for Alertmanager "$LOGS/alertmanager.log" 60 curl -fsS "http://127.0.0.1:$ALERTMANAGER_PORT/-/ready"
+}
+
+stop_alertmanager() { stop_pid "$RUN/alertmanager.pid" alertmanager; }
+status_alertmanager() { curl -fsS "http://127.0.0.1:$ALERTMANAGER_PORT/-/ready" >/dev/null 2>&1; }
+
+# --- commands ----------------------------------------------------------------------------------
+
+env_file() {
+  cat <<EOF
+PRETIXOPS_STATE=$STATE
+PRETIXOPS_RABBITMQ_HOST=127.0.0.1
+PRETIXOPS_RABBITMQ_PORT=$RABBITMQ_PORT
+PRETIXOPS_RABBITMQ_MGMT_PORT=$RABBITMQ_MGMT_PORT
+PRETIXOPS_RABBITMQ_USER=$RABBITMQ_USER
+PRETIXOPS_RABBITMQ_PASSWORD_FILE=$SECRETS/rabbitmq_password
+PRETIXOPS_DOCKER_HOST=unix://$DOCKER_SOCK
+PRETIXOPS_BUSYBOX_IMAGE=$BUSYBOX_IMAGE
+PRETIXOPS_SNMPD_ENDPOINT=127.0.0.1:$SNMPD_PORT
+PRETIXOPS_PROMETHEUS_URL=http://127.0.0.1:$PROMETHEUS_PORT
+PRETIXOPS_ALERTMANAGER_URL=http://127.0.0.1:$ALERTMANAGER_PORT
+PRETIXOPS_INFRA_SCRIPT=$ROOT/deploy/local/infra.sh
+EOF
+}
+
+check_component() {
+  local c
+  for c in "${COMPONENTS[@]}"; do [[ $1 == "$c" ]] && return 0; done
+  die "unknown component '$1' (one of: ${COMPONENTS[*]})"
+}
+
+cmd=${1:-}
+shift || true
+case $cmd in
+  install) install ;;
+  up)
+    install
+    ensure_dirs
+    targets=("$@"); ((${#targets[@]})) || targets=("${COMPONENTS[@]}")
+    for c in "${targets[@]}"; do check_component "$c"; "start_$c"; done
+    env_file >"$STATE/infra.env"
+    ;;
+  down)
+    targets=("$@"); ((${#targets[@]})) || targets=(alertmanager prometheus snmpd docker rabbitmq)
+    for c in "${targets[@]}"; do check_component "$c"; "stop_$c"; done
+    ;;
+  start) check_component "${1:-}"; "start_$1" ;;
+  stop) check_component "${1:-}"; "stop_$1" ;;
+  status)
+    printf '%-17s %-7s %-45s %s\n' COMPONENT STATE ENDPOINT LOG
+    for c in "${COMPONENTS[@]}"; do
+      if "status_$c"; then state=up; else state=down; fi
+      case $c in
+        rabbitmq) endpoint="amqp://127.0.0.1:$RABBITMQ_PORT  http://127.0.0.1:$RABBITMQ_MGMT_PORT"; file=$LOGS/rabbitmq/ ;;
+        docker) endpoint="unix://$DOCKER_SOCK"; file=$LOGS/dockerd.log ;;
+        snmpd) endpoint="udp://127.0.0.1:$SNMPD_PORT"; file=$LOGS/snmpd.log ;;
+        prometheus) endpoint="http://127.0.0.1:$PROMETHEUS_PORT"; file=$LOGS/prometheus.log ;;
+        alertmanager) endpoint="http://127.0.0.1:$ALERTMANAGER_PORT"; file=$LOGS/alertmanager.log ;;
+      esac
+      printf '%-17s %-7s %-45s %s\n' "$c" "$state" "$endpoint" "$file"
+    done
+    ;;
+  env) env_file ;;
+  *) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The five PretixOps services as local background processes, wired to the local infrastructure.
+#
+#   services.sh up      build (Release), start every service that is not running, wait until each is ready
+#   services.sh down    SIGTERM every service this script started, SIGKILL after 20 s
+#   services.sh status  the table of what runs where
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+STATE=${PRETIXOPS_STATE:-$ROOT/.local}
+LOGS=$STATE/logs
+RUN=$STATE/run
+CONFIGURATION=${CONFIGURATION:-Release}
+# name:project:port, in the order messages flow.
+SERVICES=(registration:Registration:5101 discovery-writer:DiscoveryWriter:5102 snmp-poller:SnmpPoller:5103
+  alert-ingest:AlertIngest:5104 scaler:Scaler:5105)
+
+log() { printf '[services] %s\n' "$*" >&2; }
+pid_alive() { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+up() {
+  [[ -f $STATE/infra.env ]] || { log "no $STATE/infra.env: run deploy/local/infra.sh up first"; exit 1; }
+  # shellcheck disable=SC1091
+  source "$STATE/infra.env"
+  mkdir -p "$LOGS" "$RUN"
+  log "building ($CONFIGURATION)"
+  dotnet build "$ROOT/Microservices.sln" -c "$CONFIGURATION" -v quiet -nologo >"$LOGS/build.log" 2>&1 \
+    || { tail -n 40 "$LOGS/build.log" >&2; exit 1; }
+  local entry name project port
+  for entry in "${SERVICES[@]}"; do
+    IFS=: read -r name project port <<<"$entry"
+    pid_alive "$RUN/$name.pid" && continue
+    log "starting $name on 127.0.0.1:$port"
+    env Messaging__Host="$PRETIXOPS_RABBITMQ_HOST" Messaging__Port="$PRETIXOPS_RABBITMQ_PORT" \
+      Messaging__Username="$PRETIXOPS_RABBITMQ_USER" Messaging__PasswordFile="$PRETIXOPS_RABBITMQ_PASSWORD_FILE" \
+      setsid dotnet "$ROOT/services/$project/bin/$CONFIGURATION/net10.0/PretixOps.$project.dll" \
+      --urls "http://127.0.0.1:$port" >"$LOGS/$name.log" 2>&1 </dev/null &
+    echo $! >"$RUN/$name.pid"
+  done
+  for entry in "${SERVICES[@]}"; do
+    IFS=: read -r name project port <<<"$entry"
+    local ready=
+    for ((i = 0; i < 120; i++)); do
+      if curl -fsS "http://127.0.0.1:$port/healthz/ready" >/dev/null 2>&1; then ready=1; break; fi
+      pid_alive "$RUN/$name.pid" || break
+      sleep 0.5
+    done
+    if [[ -z $ready ]]; then
+      log "$name did not become ready. Last lines of $LOGS/$name.log:"
+      tail -n 30 "$LOGS/$name.log" >&2
+      exit 1
+    fi
+  done
+}
+
+down() {
+  local entry name project port pids=()
+  for entry in "${SERVICES[@]}"; do
+    IFS=: read -r name project port <<<"$entry"
+    if pid_alive "$RUN/$name.pid"; then
+      log "stopping $name"
+      kill -TERM "$(cat "$RUN/$name.pid")" 2>/dev/null || true
+      pids+=("$(cat "$RUN/$name.pid")")
+    fi
+    rm -f "$RUN/$name.pid"
+  done
+  for ((i = 0; i < 40; i++)); do
+    local alive=0 pid
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    ((alive)) || return 0
+    sleep 0.5
+  done
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+}
+
+status() {
+  printf '%-17s %-7s %-28s %s\n' SERVICE STATE URL LOG
+  local entry name project port state
+  for entry in "${SERVICES[@]}"; do
+    IFS=: read -r name project port <<<"$entry"
+    if curl -fsS "http://127.0.0.1:$port/healthz/ready" >/dev/null 2>&1; then state=ready
+    elif pid_alive "$RUN/$name.pid"; then state=started
+    else state=down; fi
+    printf '%-17s %-7s %-28s %s\n' "$name" "$state" "http://127.0.0.1:$port" "$LOGS/$name.log"
+  done
+}
+
+case ${1:-} in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  *) sed -n '2,6p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole suite, unit and integration, against the servers infra.sh started. Prints one closing line,
+# "N passed, N failed, N skipped", and exits non-zero on any failure.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+STATE=${PRETIXOPS_STATE:-$ROOT/.local}
+mkdir -p "$STATE/logs"
+out=$STATE/logs/test.log
+
+# shellcheck disable=SC1091
+[[ -f $STATE/infra.env ]] && { set -a; source "$STATE/infra.env"; set +a; }
+
+dotnet test "$ROOT/Microservices.sln" --nologo "$@" 2>&1 | tee "$out"
+status=${PIPESTATUS[0]}
+
+# dotnet test prints one summary per test assembly: "Passed!  - Failed: 0, Passed: 12, Skipped: 0, ...".
+summary=$(awk '
+  /(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+/ {
+    gsub(",", ""); for (i = 1; i <= NF; i++) {
+      if ($i == "Failed:") f += $(i + 1); if ($i == "Passed:") p += $(i + 1); if ($i == "Skipped:") s += $(i + 1)
+    }
+    n++
+  }
+  END { printf "%d %d %d %d", p, f, s, n }' "$out")
+read -r passed failed skipped assemblies <<<"$summary"
+if ((status == 0 && assemblies == 0)); then
+  echo "no test assembly reported a result" >&2
+  status=1
+fi
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+exit "$status"

@@ -1,0 +1,9 @@
+using PretixOps.ServiceDefaults;
+
+return await ServiceHost.RunAsync(
+    args,
+    new ServiceInfo("registration", DefaultPort: 5101),
+    builder => builder.AddMessaging());
+
+/// <summary>The entry point, visible to the test host.</summary>
+public partial class Program;

@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Options;
+
+namespace PretixOps.ServiceDefaults;
+
+/// <summary>Recognises the exceptions that mean "a setting is wrong" and says which setting, without its value.</summary>
+public static class ConfigurationFailure
+{
+    private const string BinderAssembly = "Microsoft.Extensions.Configuration.Binder";
+
+    public static string? Describe(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return exception switch
+        {
+            OptionsValidationException invalid => string.Join("; ", invalid.Failures),
+            AggregateException many when many.InnerExceptions.All(e => Describe(e) is not null) =>
+                string.Join("; ", many.InnerExceptions.Select(e => Describe(e))),
+            // The binder names the key ("Failed to convert configuration value at 'Messaging:Port'").
+            InvalidOperationException binding when binding.Source == BinderAssembly => binding.Message,
+            _ => null,
+        };
+    }
+}

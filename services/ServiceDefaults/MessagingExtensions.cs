@@ -1,0 +1,67 @@
+using System.Reflection;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace PretixOps.ServiceDefaults;
+
+public static class MessagingExtensions
+{
+    /// <summary>
+    /// MassTransit 8 over RabbitMQ from the <c>Messaging</c> section: kebab-case endpoints named by convention,
+    /// publisher confirms (a publish completes only once the broker has the message), durable queues, a
+    /// retry policy before the <c>_error</c> queue, and concurrency sized for a small machine.
+    /// </summary>
+    public static IHostApplicationBuilder AddMessaging(
+        this IHostApplicationBuilder builder,
+        Action<IBusRegistrationConfigurator>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+
+        builder.Services.AddValidatedOptions<MessagingOptions>(MessagingOptions.Section);
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.SetKebabCaseEndpointNameFormatter();
+            configure?.Invoke(bus);
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                var options = context.GetRequiredService<IOptions<MessagingOptions>>().Value;
+                var name = context.GetService<ServiceInfo>()?.Name
+                    ?? Assembly.GetEntryAssembly()?.GetName().Name
+                    ?? "pretixops";
+                rabbit.Host(options.Host, (ushort)options.Port, options.VirtualHost, name, host =>
+                {
+                    host.Username(options.Username);
+                    host.Password(options.ResolvePassword());
+                    host.PublisherConfirmation = true;
+                    host.Heartbeat(options.Heartbeat);
+                });
+                rabbit.Durable = true;
+                rabbit.PrefetchCount = options.PrefetchCount;
+                rabbit.ConcurrentMessageLimit = options.ConcurrentMessageLimit;
+                rabbit.UseMessageRetry(retry => retry.Exponential(
+                    options.RetryLimit,
+                    options.RetryMinInterval,
+                    options.RetryMaxInterval,
+                    options.RetryMinInterval));
+                rabbit.ConfigureEndpoints(context);
+
+                // MassTransit connects lazily: a service that only publishes would hold no connection and
+                // report a healthy bus with the broker gone. A temporary (auto-delete) endpoint per instance
+                // keeps the connection open, so readiness follows the broker and the first publish is not
+                // the one that pays for connecting.
+                rabbit.ReceiveEndpoint(new TemporaryEndpointDefinition($"{name}-presence"), _ => { });
+            });
+        });
+
+        // The service starts (and is live) while the broker is down; readiness says whether the bus is up,
+        // and MassTransit reconnects on its own when the broker returns.
+        builder.Services.Configure<MassTransitHostOptions>(o =>
+        {
+            o.WaitUntilStarted = false;
+            o.StopTimeout = TimeSpan.FromSeconds(15);
+        });
+        return builder;
+    }
+}

@@ -1,0 +1,66 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace PretixOps.ServiceDefaults;
+
+/// <summary>The <c>Messaging</c> section: where the RabbitMQ broker is and how hard to work it.</summary>
+public sealed class MessagingOptions : IValidatableObject
+{
+    public const string Section = "Messaging";
+
+    [Required]
+    public string Host { get; set; } = "127.0.0.1";
+
+    [Range(1, 65535)]
+    public int Port { get; set; } = 5672;
+
+    [Required]
+    public string VirtualHost { get; set; } = "/";
+
+    [Required]
+    public string Username { get; set; } = "guest";
+
+    /// <summary>From the environment (<c>Messaging__Password</c>); prefer <see cref="PasswordFile"/>.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>A file holding the password, such as a Docker secret.</summary>
+    public string? PasswordFile { get; set; }
+
+    /// <summary>Messages fetched ahead per consumer endpoint.</summary>
+    [Range(1, 1000)]
+    public int PrefetchCount { get; set; } = 16;
+
+    /// <summary>Messages handled at once per endpoint. 8 keeps two cores busy without thrashing.</summary>
+    [Range(1, 256)]
+    public int ConcurrentMessageLimit { get; set; } = 8;
+
+    /// <summary>Immediate retries of a failed message before it goes to its <c>_error</c> queue.</summary>
+    [Range(0, 20)]
+    public int RetryLimit { get; set; } = 5;
+
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan RetryMinInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan RetryMaxInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(10);
+
+    public string ResolvePassword() =>
+        Secrets.Resolve(Password, PasswordFile)
+        ?? throw new InvalidOperationException("Messaging:Password is not set.");
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Secrets.Problem(nameof(Password), Password, PasswordFile) is { } problem)
+        {
+            yield return new ValidationResult(problem, [nameof(Password)]);
+        }
+
+        if (RetryMaxInterval < RetryMinInterval)
+        {
+            yield return new ValidationResult(
+                $"must not be shorter than {nameof(RetryMinInterval)}.", [nameof(RetryMaxInterval)]);
+        }
+    }
+}

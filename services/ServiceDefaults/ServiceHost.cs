@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
+using Serilog;
+
+namespace PretixOps.ServiceDefaults;
+
+/// <summary>
+/// The life of every PretixOps service: a bootstrap logger before anything can fail, the host built with
+/// the shared defaults plus the service's own parts, and one place that turns a failure into an exit code.
+/// </summary>
+public static class ServiceHost
+{
+    /// <summary>sysexits.h EX_CONFIG: the service refused its configuration.</summary>
+    public const int ConfigurationError = 78;
+
+    public static async Task<int> RunAsync(
+        string[] args,
+        ServiceInfo service,
+        Action<WebApplicationBuilder> configure,
+        Action<WebApplication>? map = null)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(configure);
+
+        if (args.Contains(HealthProbe.Flag, StringComparer.Ordinal))
+        {
+            return await HealthProbe.RunAsync(args, service);
+        }
+
+        Log.Logger = ServiceLogging.CreateBootstrapLogger(service);
+        try
+        {
+            var builder = WebApplication.CreateBuilder(args);
+            builder.AddServiceDefaults(service);
+            configure(builder);
+
+            var app = builder.Build();
+            app.MapServiceDefaults();
+            map?.Invoke(app);
+
+            await app.RunAsync();
+            return 0;
+        }
+        catch (Exception ex) when (ConfigurationFailure.Describe(ex) is { } problem)
+        {
+            Log.Fatal("{Service} cannot start: invalid configuration: {Problem}", service.Name, problem);
+            return ConfigurationError;
+        }
+        catch (Exception ex) when (ex is not HostAbortedException)
+        {
+            Log.Fatal(ex, "{Service} stopped unexpectedly", service.Name);
+            return 1;
+        }
+        finally
+        {
+            await Log.CloseAndFlushAsync();
+        }
+    }
+}

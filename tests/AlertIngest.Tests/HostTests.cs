@@ -1,0 +1,5 @@
+using PretixOps.TestSupport;
+
+namespace PretixOps.AlertIngest.Tests;
+
+public sealed class HostTests() : ServiceHostContract<Program>("alert-ingest");

@@ -1,0 +1,5 @@
+using PretixOps.TestSupport;
+
+namespace PretixOps.DiscoveryWriter.Tests;
+
+public sealed class HostTests() : ServiceHostContract<Program>("discovery-writer");

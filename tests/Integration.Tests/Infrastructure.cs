@@ -1,0 +1,86 @@
+using System.Net.Sockets;
+using PretixOps.TestSupport;
+
+namespace PretixOps.Integration.Tests;
+
+/// <summary>
+/// The servers `make infra` (deploy/local/infra.sh) started, read from the environment or from the
+/// infra.env file it writes. A server that is not there fails the test with the way to start it: these
+/// tests never skip.
+/// </summary>
+internal static class Infrastructure
+{
+    private static readonly Lazy<Dictionary<string, string>> FileSettings = new(Load);
+
+    public static string State => Get("PRETIXOPS_STATE");
+    public static string RabbitHost => Get("PRETIXOPS_RABBITMQ_HOST");
+    public static int RabbitPort => int.Parse(Get("PRETIXOPS_RABBITMQ_PORT"), System.Globalization.CultureInfo.InvariantCulture);
+    public static string RabbitUser => Get("PRETIXOPS_RABBITMQ_USER");
+    public static string RabbitPasswordFile => Get("PRETIXOPS_RABBITMQ_PASSWORD_FILE");
+    public static string DockerHost => Get("PRETIXOPS_DOCKER_HOST");
+    public static string BusyboxImage => Get("PRETIXOPS_BUSYBOX_IMAGE");
+    public static string InfraScript => Get("PRETIXOPS_INFRA_SCRIPT");
+
+    /// <summary>The settings every service needs to reach the local broker.</summary>
+    public static Dictionary<string, string?> MessagingEnvironment() => new()
+    {
+        ["Messaging__Host"] = RabbitHost,
+        ["Messaging__Port"] = RabbitPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Messaging__Username"] = RabbitUser,
+        ["Messaging__PasswordFile"] = RabbitPasswordFile,
+    };
+
+    public static async Task RequireBrokerAsync()
+    {
+        using var tcp = new TcpClient();
+        try
+        {
+            await tcp.ConnectAsync(RabbitHost, RabbitPort);
+        }
+        catch (SocketException ex)
+        {
+            throw new InvalidOperationException(
+                $"RabbitMQ is not answering on {RabbitHost}:{RabbitPort} ({ex.Message}). Start it with `make infra`; " +
+                $"its log is under {Path.Combine(State, "logs", "rabbitmq")}.", ex);
+        }
+    }
+
+    /// <summary>Stops or starts one component through the same script `make` uses.</summary>
+    public static async Task InfraAsync(string command, string component)
+    {
+        var result = await Cli.RunAsync(InfraScript, [command, component]);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"infra.sh {command} {component} failed:\n{result.Output}");
+        }
+    }
+
+    private static string Get(string key)
+    {
+        var value = Environment.GetEnvironmentVariable(key);
+        if (!string.IsNullOrEmpty(value))
+        {
+            return value;
+        }
+
+        return FileSettings.Value.TryGetValue(key, out var fromFile)
+            ? fromFile
+            : throw new InvalidOperationException(
+                $"{key} is not set and no infra.env was found: start the local infrastructure with `make infra`.");
+    }
+
+    private static Dictionary<string, string> Load()
+    {
+        var state = Environment.GetEnvironmentVariable("PRETIXOPS_STATE");
+        var file = Path.Combine(string.IsNullOrEmpty(state) ? RepositoryPaths.Combine(".local") : state, "infra.env");
+        if (!File.Exists(file))
+        {
+            return new Dictionary<string, string>();
+        }
+
+        return File.ReadAllLines(file)
+            .Select(line => line.Split('=', 2))
+            .Where(parts => parts.Length == 2)
+            .ToDictionary(parts => parts[0].Trim(), parts => parts[1].Trim(), StringComparer.Ordinal);
+    }
+}

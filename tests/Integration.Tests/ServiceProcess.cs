@@ -1,0 +1,131 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using PretixOps.TestSupport;
+
+namespace PretixOps.Integration.Tests;
+
+/// <summary>
+/// A PretixOps service run as its own process from its build output, exactly as `make up` runs it, on a
+/// free loopback port.
+/// </summary>
+internal sealed class ServiceProcess : IAsyncDisposable
+{
+    private static readonly string Configuration =
+        typeof(ServiceProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+
+    private ServiceProcess(string project, Process process, Uri baseAddress)
+    {
+        Project = project;
+        _process = process;
+        BaseAddress = baseAddress;
+        Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
+    }
+
+    public string Project { get; }
+    public Uri BaseAddress { get; }
+    public HttpClient Http { get; }
+    public int Pid => _process.Id;
+    public bool HasExited => _process.HasExited;
+    public IReadOnlyList<string> Output => [.. _output];
+
+    /// <summary>Starts <paramref name="project"/> wired to the local broker; <paramref name="overrides"/> win (a null removes a setting).</summary>
+    public static ServiceProcess Start(string project, IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var dll = RepositoryPaths.Combine("services", project, "bin", Configuration, "net10.0", $"PretixOps.{project}.dll");
+        if (!File.Exists(dll))
+        {
+            throw new InvalidOperationException($"{dll} is missing: build the solution first.");
+        }
+
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        foreach (var (key, value) in Infrastructure.MessagingEnvironment())
+        {
+            start.Environment[key] = value;
+        }
+
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(key);
+            }
+            else
+            {
+                start.Environment[key] = value;
+            }
+        }
+
+        var process = new Process { StartInfo = start };
+        var service = new ServiceProcess(project, process, new Uri($"http://127.0.0.1:{port}/"));
+        process.OutputDataReceived += (_, e) => service.Capture(e.Data);
+        process.ErrorDataReceived += (_, e) => service.Capture(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return service;
+    }
+
+    /// <summary>SIGTERM, as `docker stop` and a swarm update send it; returns the exit code.</summary>
+    public async Task<int> TerminateAsync()
+    {
+        var kill = await Cli.RunAsync("kill", ["-TERM", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        Assert.Equal(0, kill.ExitCode);
+        return await WaitForExitAsync();
+    }
+
+    public async Task<int> WaitForExitAsync()
+    {
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await _process.WaitForExitAsync(bound.Token);
+        // The asynchronous readers finish after the exit: wait for them so Output is complete.
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    public Task<HttpStatusCode> StatusWhenAsync(string path, HttpStatusCode wanted) =>
+        Eventually.StatusAsync(Http, path, wanted);
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    public override string ToString() => $"{Project} (pid {Pid}) at {BaseAddress}:\n{string.Join('\n', Output.TakeLast(30))}";
+
+    private void Capture(string? line)
+    {
+        if (line is not null)
+        {
+            _output.Enqueue(line);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

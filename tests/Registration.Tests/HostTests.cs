@@ -1,0 +1,5 @@
+using PretixOps.TestSupport;
+
+namespace PretixOps.Registration.Tests;
+
+public sealed class HostTests() : ServiceHostContract<Program>("registration");

@@ -1,0 +1,5 @@
+using PretixOps.TestSupport;
+
+namespace PretixOps.Scaler.Tests;
+
+public sealed class HostTests() : ServiceHostContract<Program>("scaler");

@@ -1,0 +1,5 @@
+using PretixOps.TestSupport;
+
+namespace PretixOps.SnmpPoller.Tests;
+
+public sealed class HostTests() : ServiceHostContract<Program>("snmp-poller");
