@@ -44,12 +44,12 @@ public static class ServiceHost
         }
         catch (Exception ex) when (ConfigurationFailure.Describe(ex) is { } problem)
         {
-            Log.Fatal("{Service} cannot start: invalid configuration: {Problem}", service.Name, problem);
+            Log.Fatal("{Service:l} cannot start: invalid configuration: {Problem:l}", service.Name, problem);
             return ConfigurationError;
         }
         catch (Exception ex) when (ex is not HostAbortedException)
         {
-            Log.Fatal(ex, "{Service} stopped unexpectedly", service.Name);
+            Log.Fatal(ex, "{Service:l} stopped unexpectedly", service.Name);
             return 1;
         }
         finally
