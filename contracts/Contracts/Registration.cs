@@ -38,3 +38,36 @@ public enum DeregistrationReason
     Explicit,
     Expired,
 }
+
+/// <summary>
+/// A workload asks to be registered: the body of <c>POST /v1/instances</c>, and the plain JSON a workload
+/// that speaks AMQP sends to the <c>instance-registrations</c> queue. Everything is optional here because
+/// Registration validates it and names each missing or wrong field.
+/// </summary>
+/// <param name="TtlSeconds">Seconds until the entry expires unless renewed (default 90); 0 never expires.</param>
+public sealed record RegisterInstance(
+    string? Service,
+    int? Slot,
+    string? TaskId,
+    string? Node,
+    string? Address,
+    IReadOnlyList<RegisterExporter>? Exporters,
+    IReadOnlyDictionary<string, string>? Labels,
+    int? TtlSeconds);
+
+/// <summary>One exporter in a <see cref="RegisterInstance"/>; path defaults to /metrics, scheme to http.</summary>
+public sealed record RegisterExporter(
+    string? Job,
+    int? Port,
+    string? Path,
+    string? Scheme,
+    IReadOnlyDictionary<string, string>? Labels);
+
+/// <summary>A request for what is registered now, optionally narrowed to one service or one job.</summary>
+public sealed record ListInstances(string? Service, string? Job);
+
+/// <summary>The answer to <see cref="ListInstances"/>.</summary>
+public sealed record InstanceList(IReadOnlyList<RegisteredInstance> Instances);
+
+/// <summary>A live registry entry: the latest registration and when it expires (null: never).</summary>
+public sealed record RegisteredInstance(InstanceRegistered Registration, DateTimeOffset? ExpiresAt);

@@ -40,11 +40,11 @@ public static class MessagingExtensions
                 rabbit.Durable = true;
                 rabbit.PrefetchCount = options.PrefetchCount;
                 rabbit.ConcurrentMessageLimit = options.ConcurrentMessageLimit;
-                rabbit.UseMessageRetry(retry => retry.Exponential(
-                    options.RetryLimit,
-                    options.RetryMinInterval,
-                    options.RetryMaxInterval,
-                    options.RetryMinInterval));
+                rabbit.UseMessageRetry(retry =>
+                {
+                    retry.Exponential(options.RetryLimit, options.RetryMinInterval, options.RetryMaxInterval, options.RetryMinInterval);
+                    retry.Ignore<PermanentMessageException>();
+                });
                 rabbit.ConfigureEndpoints(context);
 
                 // MassTransit connects lazily: a service that only publishes would hold no connection and

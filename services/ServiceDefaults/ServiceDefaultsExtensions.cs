@@ -2,9 +2,11 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Prometheus;
 using Serilog;
 
@@ -39,6 +41,18 @@ public static class ServiceDefaultsExtensions
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
 
         builder.Services.AddProblemDetails();
+        builder.Services.AddValidatedOptions<TrustedProxyOptions>(TrustedProxyOptions.Section);
+        builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<TrustedProxyOptions>>((forwarded, proxies) =>
+        {
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            // The framework trusts loopback by default; here only what the operator named is trusted.
+            forwarded.KnownIPNetworks.Clear();
+            forwarded.KnownProxies.Clear();
+            foreach (var network in Networks.Parse(proxies.Value.TrustedProxies))
+            {
+                forwarded.KnownIPNetworks.Add(network);
+            }
+        });
         builder.Services.AddHealthChecks()
             .AddCheck("process", () => HealthCheckResult.Healthy("running"), tags: [LiveTag]);
 
@@ -50,6 +64,7 @@ public static class ServiceDefaultsExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
 
+        app.UseForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseHttpMetrics(options => options.ReduceStatusCodeCardinality());

@@ -17,24 +17,37 @@ internal static class Samples
         ["summary"] = "Pretix answers in more than 50 s",
     };
 
+    private static readonly InstanceRegistered Registered = new(
+        InstanceId: "pretix_web.3",
+        Service: "pretix_web",
+        Slot: 3,
+        TaskId: "k3v0xqz1m2n4p5r6s7t8u9w0",
+        Node: "node-1",
+        Address: "10.0.1.23",
+        Exporters:
+        [
+            new ExporterEndpoint("pretix", 8000, "/metrics", "http", new Dictionary<string, string> { ["tier"] = "web" }),
+            new ExporterEndpoint("nginx", 9913, "/metrics", "http", new Dictionary<string, string>()),
+        ],
+        Labels: new Dictionary<string, string> { ["env"] = "prod" },
+        TtlSeconds: 90,
+        RegisteredAt: At);
+
     public static IReadOnlyList<object> All { get; } =
     [
-        new InstanceRegistered(
-            InstanceId: "pretix_web.3",
+        Registered,
+        new InstanceDeregistered("pretix_web.3", "pretix_web", DeregistrationReason.Expired, At),
+        new RegisterInstance(
             Service: "pretix_web",
             Slot: 3,
-            TaskId: "k3v0xqz1m2n4p5r6s7t8u9w0",
+            TaskId: null,
             Node: "node-1",
-            Address: "10.0.1.23",
-            Exporters:
-            [
-                new ExporterEndpoint("pretix", 8000, "/metrics", "http", new Dictionary<string, string> { ["tier"] = "web" }),
-                new ExporterEndpoint("nginx", 9913, "/metrics", "http", new Dictionary<string, string>()),
-            ],
-            Labels: new Dictionary<string, string> { ["env"] = "prod" },
-            TtlSeconds: 90,
-            RegisteredAt: At),
-        new InstanceDeregistered("pretix_web.3", "pretix_web", DeregistrationReason.Expired, At),
+            Address: null,
+            Exporters: [new RegisterExporter("pretix", 8000, null, null, null)],
+            Labels: null,
+            TtlSeconds: 90),
+        new ListInstances(Service: "pretix_web", Job: null),
+        new InstanceList([new RegisteredInstance(Registered, At.AddSeconds(90))]),
         new TargetsWritten("pretix", 3, 42, At),
         new AlertFired(
             AlertId: "alertmanager:5c1e2d3f4a5b6c7d:2026-11-26T09:25:00Z",

@@ -16,18 +16,26 @@ internal sealed class ServiceProcess : IAsyncDisposable
     private static readonly string Configuration =
         typeof(ServiceProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
 
+    /// <summary>The bearer token every service started here accepts.</summary>
+    public const string Token = "itest-token-0123456789abcdef";
+
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
-    private ServiceProcess(string project, Process process, Uri baseAddress)
+    private ServiceProcess(string project, Process process, Uri baseAddress, string folder)
     {
         Project = project;
+        Folder = folder;
         _process = process;
         BaseAddress = baseAddress;
         Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
     }
 
     public string Project { get; }
+
+    /// <summary>A fresh folder of this process's own; DiscoveryWriter's output and state are in it unless overridden.</summary>
+    public string Folder { get; }
     public Uri BaseAddress { get; }
     public HttpClient Http { get; }
     public int Pid => _process.Id;
@@ -53,10 +61,16 @@ internal sealed class ServiceProcess : IAsyncDisposable
         start.ArgumentList.Add(dll);
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        var folder = Directory.CreateTempSubdirectory($"pretixops-{project}-").FullName;
         foreach (var (key, value) in Infrastructure.MessagingEnvironment())
         {
             start.Environment[key] = value;
         }
+
+        start.Environment["Auth__Tokens__0"] = Token;
+        start.Environment["DiscoveryWriter__OutputDirectory"] = Path.Combine(folder, "sd");
+        start.Environment["DiscoveryWriter__StateDirectory"] = Path.Combine(folder, "state");
+        start.Environment["DiscoveryWriter__InstanceName"] = $"itest-{port}";
 
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
@@ -71,7 +85,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = start };
-        var service = new ServiceProcess(project, process, new Uri($"http://127.0.0.1:{port}/"));
+        var service = new ServiceProcess(project, process, new Uri($"http://127.0.0.1:{port}/"), folder);
         process.OutputDataReceived += (_, e) => service.Capture(e.Data);
         process.ErrorDataReceived += (_, e) => service.Capture(e.Data);
         process.Start();

@@ -13,17 +13,23 @@ namespace PretixOps.TestSupport;
 public abstract class ServiceHostContract<TProgram>(string serviceName) : IAsyncLifetime
     where TProgram : class
 {
-    private readonly WebApplicationFactory<TProgram> _factory = new WebApplicationFactory<TProgram>()
-        .WithWebHostBuilder(host =>
-        {
-            host.UseSetting("Messaging:Password", "not-a-real-secret");
-            host.ConfigureTestServices(services => services.AddMassTransitTestHarness());
-        });
+    public const string TestToken = "test-token-0123456789abcdef";
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("pretixops-host-").FullName;
+    private WebApplicationFactory<TProgram> _factory = null!;
 
     protected HttpClient Client { get; private set; } = null!;
 
     public Task InitializeAsync()
     {
+        _factory = new WebApplicationFactory<TProgram>().WithWebHostBuilder(host =>
+        {
+            host.UseSetting("Messaging:Password", "not-a-real-secret");
+            host.UseSetting("Auth:Tokens:0", TestToken);
+            host.UseSetting("DiscoveryWriter:OutputDirectory", Path.Combine(_folder, "sd"));
+            host.UseSetting("DiscoveryWriter:StateDirectory", Path.Combine(_folder, "state"));
+            host.ConfigureTestServices(services => services.AddMassTransitTestHarness());
+        });
         Client = _factory.CreateClient();
         return Task.CompletedTask;
     }
@@ -32,6 +38,7 @@ public abstract class ServiceHostContract<TProgram>(string serviceName) : IAsync
     {
         Client.Dispose();
         await _factory.DisposeAsync();
+        Directory.Delete(_folder, recursive: true);
     }
 
     [Fact]

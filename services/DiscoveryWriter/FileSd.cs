@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using PretixOps.Contracts;
+
+namespace PretixOps.DiscoveryWriter;
+
+/// <summary>
+/// Prometheus file_sd / http_sd rendering: one target group per instance and exporter of a job, with the
+/// instance's identity as labels. The output is deterministic (sorted), so the same registry renders the
+/// same bytes and an unchanged file is never rewritten.
+/// </summary>
+public static class FileSd
+{
+    private static readonly JsonWriterOptions Indented = new() { Indented = true };
+
+    public static byte[] Render(string job, IEnumerable<RegisteredInstance> instances)
+    {
+        ArgumentNullException.ThrowIfNull(instances);
+        var groups = instances
+            .SelectMany(i => i.Registration.Exporters.Where(e => e.Job == job).Select(e => (i.Registration, Exporter: e)))
+            .OrderBy(g => g.Registration.InstanceId, StringComparer.Ordinal)
+            .ThenBy(g => g.Exporter.Port);
+
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, Indented))
+        {
+            json.WriteStartArray();
+            foreach (var (registration, exporter) in groups)
+            {
+                json.WriteStartObject();
+                json.WriteStartArray("targets");
+                json.WriteStringValue(Target(registration.Address, exporter.Port));
+                json.WriteEndArray();
+                json.WriteStartObject("labels");
+                foreach (var (name, value) in Labels(registration, exporter))
+                {
+                    json.WriteString(name, value);
+                }
+
+                json.WriteEndObject();
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+        }
+
+        buffer.WriteByte((byte)'\n');
+        return buffer.ToArray();
+    }
+
+    /// <summary>The labels of one target group, sorted. PretixOps' own labels win over the instance's and exporter's.</summary>
+    public static SortedDictionary<string, string> Labels(InstanceRegistered registration, ExporterEndpoint exporter)
+    {
+        ArgumentNullException.ThrowIfNull(registration);
+        ArgumentNullException.ThrowIfNull(exporter);
+        var labels = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in registration.Labels.Concat(exporter.Labels))
+        {
+            labels[name] = value;
+        }
+
+        labels["service"] = registration.Service;
+        labels["instance_id"] = registration.InstanceId;
+        if (registration.Slot is { } slot)
+        {
+            labels["slot"] = slot.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (registration.Node is { } node)
+        {
+            labels["node"] = node;
+        }
+
+        if (registration.TaskId is { } task)
+        {
+            labels["task"] = task;
+        }
+
+        if (exporter.Path != "/metrics")
+        {
+            labels["__metrics_path__"] = exporter.Path;
+        }
+
+        if (exporter.Scheme != "http")
+        {
+            labels["__scheme__"] = exporter.Scheme;
+        }
+
+        return labels;
+    }
+
+    public static string Target(string address, int port) =>
+        IPAddress.TryParse(address, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6
+            ? string.Create(CultureInfo.InvariantCulture, $"[{address}]:{port}")
+            : string.Create(CultureInfo.InvariantCulture, $"{address}:{port}");
+}

@@ -1,0 +1,65 @@
+using System.ComponentModel.DataAnnotations;
+using System.Net;
+
+namespace PretixOps.Registration;
+
+/// <summary>The <c>Registration</c> section.</summary>
+public sealed class RegistrationOptions : IValidatableObject
+{
+    public const string Section = "Registration";
+
+    [Range(0, RegistrationRules.MaxTtlSeconds)]
+    public int DefaultTtlSeconds { get; set; } = 90;
+
+    /// <summary>How long a request waits for the broker's confirm before answering 503.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The <c>Retry-After</c> of a 503, in seconds.</summary>
+    [Range(1, 3600)]
+    public int RetryAfterSeconds { get; set; } = 5;
+
+    public ReportFormatOptions ReportFormat { get; set; } = new();
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var network in ReportFormat.AllowedNetworks.Where(n => !IPNetwork.TryParse(n, out _)))
+        {
+            yield return new ValidationResult($"'{network}' is not a CIDR such as 10.0.0.0/8.", ["ReportFormat:AllowedNetworks"]);
+        }
+
+        foreach (var (service, exporters) in ReportFormat.Exporters)
+        {
+            var request = new Contracts.RegisterInstance(service, 1, null, null, "127.0.0.1",
+                [.. exporters.Select(e => new Contracts.RegisterExporter(e.Job, e.Port, e.Path, e.Scheme, null))], null, 0);
+            foreach (var (field, problems) in RegistrationRules.Validate(request, caller: null, DefaultTtlSeconds).Errors)
+            {
+                yield return new ValidationResult($"{field}: {string.Join(" ", problems)}", [$"ReportFormat:Exporters:{service}"]);
+            }
+        }
+    }
+}
+
+/// <summary>
+/// The report's own registration, <c>POST /service</c> with <c>{"service":"pretix_web.3"}</c>: no token (the
+/// report's entrypoints send none), so it is accepted only from the networks listed here.
+/// </summary>
+public sealed class ReportFormatOptions
+{
+    /// <summary>Default: loopback only. In a swarm, list the overlay networks the workloads are on.</summary>
+    public List<string> AllowedNetworks { get; set; } = ["127.0.0.0/8", "::1/128"];
+
+    [Range(0, RegistrationRules.MaxTtlSeconds)]
+    public int TtlSeconds { get; set; } = 90;
+
+    /// <summary>Service name to the exporters its containers serve (the report's map of ports).</summary>
+    public Dictionary<string, List<ReportExporter>> Exporters { get; set; } = [];
+}
+
+public sealed class ReportExporter
+{
+    public string? Job { get; set; }
+    public int? Port { get; set; }
+    public string? Path { get; set; }
+    public string? Scheme { get; set; }
+}

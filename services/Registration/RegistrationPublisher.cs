@@ -1,0 +1,57 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Prometheus;
+
+namespace PretixOps.Registration;
+
+/// <summary>
+/// Puts registrations on the bus and says whether the broker confirmed them. A caller answers 202 only on
+/// <c>true</c>: what could not be confirmed within the timeout is reported as not accepted, so the
+/// container's retry loop sends it again and nothing answered 202 is lost.
+/// </summary>
+public sealed class RegistrationPublisher(
+    IPublishEndpoint publish,
+    IBusControl bus,
+    IOptions<RegistrationOptions> options,
+    ILogger<RegistrationPublisher> logger)
+{
+    private static readonly Counter Outcomes = Metrics.CreateCounter(
+        "pretixops_registrations_total", "Registration requests by path and result.", "path", "result");
+
+    private static readonly Histogram PublishSeconds = Metrics.CreateHistogram(
+        "pretixops_registration_publish_seconds", "Time from publish to the broker's confirm.",
+        new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16) });
+
+    public static void Count(string path, string result) => Outcomes.WithLabels(path, result).Inc();
+
+    public async Task<bool> TryPublishAsync<T>(T message, string path, CancellationToken cancellationToken)
+        where T : class
+    {
+        // A bus known to be down answers at once instead of holding the caller for the whole timeout.
+        if (bus.CheckHealth().Status == BusHealthStatus.Unhealthy)
+        {
+            Count(path, "unavailable");
+            return false;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Value.PublishTimeout);
+        try
+        {
+            using (PublishSeconds.NewTimer())
+            {
+                await publish.Publish(message, timeout.Token);
+            }
+
+            Count(path, "accepted");
+            return true;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or MassTransitException or RabbitMqConnectionException
+                                       or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning("Not confirmed by the broker, answering 503: {Reason}", ex.Message);
+            Count(path, "unavailable");
+            return false;
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http;
+
+namespace PretixOps.ServiceDefaults;
+
+/// <summary>
+/// Reads a JSON request body with the checks every endpoint needs, each answered with problem details:
+/// 415 for another content type, 413 over the size limit, 400 for malformed JSON or a field of the wrong
+/// type (naming the field). Unknown fields are ignored; numbers must be numbers.
+/// </summary>
+public static class JsonBody
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.General)
+    {
+        PropertyNameCaseInsensitive = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        NumberHandling = JsonNumberHandling.Strict,
+        MaxDepth = 32,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+    };
+
+    public sealed record Outcome<T>(T? Value, IResult? Error);
+
+    public static async Task<Outcome<T>> ReadAsync<T>(HttpRequest request, long limit, CancellationToken cancellationToken)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!request.HasJsonContentType())
+        {
+            AccessPolicy.CountRejection("unsupported_media_type");
+            return new(null, Problems.Create(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                "Send the body as JSON with Content-Type: application/json."));
+        }
+
+        if (request.ContentLength > limit)
+        {
+            return TooLarge<T>(limit);
+        }
+
+        // Read at most limit + 1 bytes: a body without Content-Length (chunked) is held to the same limit.
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > limit)
+            {
+                return TooLarge<T>(limit);
+            }
+        }
+
+        try
+        {
+            var value = JsonSerializer.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), Options);
+            return value is null
+                ? new(null, Problems.Validation(new Dictionary<string, string[]> { ["$"] = ["The body must be a JSON object, not null."] }))
+                : new(value, null);
+        }
+        catch (JsonException ex)
+        {
+            AccessPolicy.CountRejection("malformed");
+            var field = FieldOf(ex.Path);
+            return new(null, Problems.Validation(
+                new Dictionary<string, string[]> { [field] = ["is malformed or has the wrong type."] },
+                $"The body is not valid JSON of the expected shape at '{field}'."));
+        }
+    }
+
+    /// <summary>A System.Text.Json path (<c>$.exporters[0].port</c>) as the field name in errors (<c>exporters[0].port</c>).</summary>
+    public static string FieldOf(string? path) =>
+        string.IsNullOrEmpty(path) || path == "$" ? "$" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
+
+    private static Outcome<T> TooLarge<T>(long limit)
+        where T : class
+    {
+        AccessPolicy.CountRejection("too_large");
+        return new(default, Problems.Create(StatusCodes.Status413PayloadTooLarge, "Payload too large",
+            $"The body must be at most {limit} bytes."));
+    }
+}

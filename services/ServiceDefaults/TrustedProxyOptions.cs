@@ -1,0 +1,20 @@
+using System.ComponentModel.DataAnnotations;
+using System.Net;
+
+namespace PretixOps.ServiceDefaults;
+
+/// <summary>
+/// The <c>ForwardedHeaders</c> section. <c>X-Forwarded-For</c> is believed only from these proxies; from
+/// anyone else it is ignored and the caller is the TCP peer. Empty (the default): never believed.
+/// </summary>
+public sealed class TrustedProxyOptions : IValidatableObject
+{
+    public const string Section = "ForwardedHeaders";
+
+    public List<string> TrustedProxies { get; set; } = [];
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
+        TrustedProxies
+            .Where(n => !IPNetwork.TryParse(n, out _))
+            .Select(n => new ValidationResult($"'{n}' is not a CIDR such as 10.0.0.2/32.", [nameof(TrustedProxies)]));
+}
