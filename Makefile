@@ -5,7 +5,7 @@ SHELL := /bin/bash
 INFRA := deploy/local/infra.sh
 SERVICES := deploy/local/services.sh
 
-.PHONY: help up down status infra build test
+.PHONY: help up down status infra build test bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -32,3 +32,7 @@ build: ## build the solution
 
 test: infra ## start what the tests need and run the whole suite, unit and integration
 	@deploy/local/test.sh
+
+bench: infra ## run the benchmarks against their peers in one go; the report goes to .local/bench/
+	@dotnet build Microservices.sln -c Release -v quiet -nologo >/dev/null
+	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll registration

@@ -243,7 +243,7 @@ start_prometheus() {
   ensure_dirs
   mkdir -p "$STATE/prometheus/data" "$STATE/prometheus/rules"
   sed \
-    -e "s/@PROMETHEUS_PORT@/$PROMETHEUS_PORT/g" -e "s/@ALERTMANAGER_PORT@/$ALERTMANAGER_PORT/g" \
+    -e "s/@PROMETHEUS_PORT@/$PROMETHEUS_PORT/g" -e "s/@ALERTMANAGER_PORT@/$ALERTMANAGER_PORT/g" -e "s|@STATE@|$STATE|g" \
     "$ROOT/deploy/local/prometheus.yml" >"$STATE/prometheus/prometheus.yml"
   pid_alive "$RUN/prometheus.pid" && return 0
   log "starting Prometheus on 127.0.0.1:$PROMETHEUS_PORT"

@@ -22,7 +22,9 @@ up() {
   [[ -f $STATE/infra.env ]] || { log "no $STATE/infra.env: run deploy/local/infra.sh up first"; exit 1; }
   # shellcheck disable=SC1091
   source "$STATE/infra.env"
-  mkdir -p "$LOGS" "$RUN"
+  mkdir -p "$LOGS" "$RUN" "$STATE/secrets"
+  # The bearer token of the local /v1 APIs (Registration, DiscoveryWriter's http_sd), made once.
+  [[ -s $STATE/secrets/api_token ]] || (umask 077; openssl rand -hex 24 >"$STATE/secrets/api_token")
   log "building ($CONFIGURATION)"
   dotnet build "$ROOT/Microservices.sln" -c "$CONFIGURATION" -v quiet -nologo >"$LOGS/build.log" 2>&1 \
     || { tail -n 40 "$LOGS/build.log" >&2; exit 1; }
@@ -31,8 +33,17 @@ up() {
     IFS=: read -r name project port <<<"$entry"
     pid_alive "$RUN/$name.pid" && continue
     log "starting $name on 127.0.0.1:$port"
+    local extra=()
+    case $name in
+      registration) extra=(ConfigFile="$ROOT/deploy/registration/report-exporters.json") ;;
+      discovery-writer) extra=(DiscoveryWriter__OutputDirectory="$STATE/sd"
+        DiscoveryWriter__StateDirectory="$STATE/discovery-writer" DiscoveryWriter__InstanceName=local) ;;
+      alert-ingest) extra=(AlertIngest__Alertmanager__TokensFile="$STATE/secrets/api_token"
+        AlertIngest__Grafana__TokensFile="$STATE/secrets/api_token" AlertIngest__GrafanaLegacy__TokensFile="$STATE/secrets/api_token") ;;
+    esac
     env Messaging__Host="$PRETIXOPS_RABBITMQ_HOST" Messaging__Port="$PRETIXOPS_RABBITMQ_PORT" \
       Messaging__Username="$PRETIXOPS_RABBITMQ_USER" Messaging__PasswordFile="$PRETIXOPS_RABBITMQ_PASSWORD_FILE" \
+      Auth__TokensFile="$STATE/secrets/api_token" "${extra[@]}" \
       setsid dotnet "$ROOT/services/$project/bin/$CONFIGURATION/net10.0/PretixOps.$project.dll" \
       --urls "http://127.0.0.1:$port" >"$LOGS/$name.log" 2>&1 </dev/null &
     echo $! >"$RUN/$name.pid"

@@ -152,9 +152,10 @@ public sealed class DiscoveryEngine(
         var now = clock.GetUtcNow();
         using (WriteSeconds.NewTimer())
         {
-            try
+            lock (_gate)
             {
-                lock (_gate)
+                var announced = _unannounced.Count;
+                try
                 {
                     var dirty = new HashSet<string>(StringComparer.Ordinal);
                     foreach (var pending in batch)
@@ -168,7 +169,6 @@ public sealed class DiscoveryEngine(
                         dirty.UnionWith(Registry.JobsOf(entry.Registration));
                         _unannounced.Add(new InstanceDeregistered(
                             entry.Registration.InstanceId, entry.Registration.Service, DeregistrationReason.Expired, entry.ExpiresAt!.Value));
-                        Changes.WithLabels("deregistered", "expired").Inc();
                     }
 
                     _registry.PruneTombstones(now - options.Value.TombstoneRetention);
@@ -177,26 +177,38 @@ public sealed class DiscoveryEngine(
                         store.Save(_registry);
                     }
 
+                    Changes.WithLabels("deregistered", "expired").Inc(expired.Count);
+                    foreach (var pending in batch)
+                    {
+                        Count(pending.Change);
+                    }
+
                     RenderJobs(dirty);
                     _unwritten.UnionWith(dirty);
                     Instances.Set(_registry.Count);
                 }
-
-                foreach (var pending in batch)
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
-                    pending.Done.TrySetResult();
+                    // Not saved, so not acknowledged: the consumers throw and the bus retries the messages. The
+                    // registry goes back to what is on disk, so memory, files and disk never disagree. (If even
+                    // that cannot be read, the engine stops and takes the service down: a restart is the fix.)
+                    logger.LogError(ex, "Could not save the registry; {Count} changes will be retried", batch.Count);
+                    foreach (var pending in batch)
+                    {
+                        pending.Done.TrySetException(ex);
+                    }
+
+                    _unannounced.RemoveRange(announced, _unannounced.Count - announced);
+                    _registry = store.Load();
+                    RenderJobs(_registry.Jobs);
+                    _unwritten.UnionWith(_registry.Jobs);
+                    return;
                 }
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // Not saved, so not acknowledged: the consumers throw, and the bus retries the messages.
-                logger.LogError(ex, "Could not save the registry; {Count} changes will be retried", batch.Count);
-                foreach (var pending in batch)
-                {
-                    pending.Done.TrySetException(ex);
-                }
 
-                return;
+            foreach (var pending in batch)
+            {
+                pending.Done.TrySetResult();
             }
 
             await WriteFilesAsync(stoppingToken);
@@ -205,18 +217,23 @@ public sealed class DiscoveryEngine(
         await AnnounceExpiriesAsync(stoppingToken);
     }
 
-    private IReadOnlyCollection<string> Apply(object change)
+    private IReadOnlyCollection<string> Apply(object change) => change switch
     {
-        switch (change)
+        InstanceRegistered registered => _registry.Apply(registered),
+        InstanceDeregistered deregistered => _registry.Apply(deregistered),
+        _ => throw new ArgumentException($"Not a registry change: {change.GetType()}", nameof(change)),
+    };
+
+    /// <summary>Counted once saved, so a batch that failed and is redelivered is not counted twice.</summary>
+    private static void Count(object change)
+    {
+        if (change is InstanceDeregistered deregistered)
         {
-            case InstanceRegistered registered:
-                Changes.WithLabels("registered", "").Inc();
-                return _registry.Apply(registered);
-            case InstanceDeregistered deregistered:
-                Changes.WithLabels("deregistered", deregistered.Reason == DeregistrationReason.Expired ? "expired" : "explicit").Inc();
-                return _registry.Apply(deregistered);
-            default:
-                throw new ArgumentException($"Not a registry change: {change.GetType()}", nameof(change));
+            Changes.WithLabels("deregistered", deregistered.Reason == DeregistrationReason.Expired ? "expired" : "explicit").Inc();
+        }
+        else
+        {
+            Changes.WithLabels("registered", "").Inc();
         }
     }
 
@@ -254,7 +271,7 @@ public sealed class DiscoveryEngine(
                     long generation;
                     lock (_gate)
                     {
-                        generation = _registry.NextGeneration(job);
+                        generation = _registry.NextGeneration(job, clock.GetUtcNow());
                     }
 
                     written.Add(new TargetsWritten(job, CountTargets(rendered.Content), generation, clock.GetUtcNow()));

@@ -91,8 +91,13 @@ public static class FileSd
         return labels;
     }
 
-    public static string Target(string address, int port) =>
-        IPAddress.TryParse(address, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6
-            ? string.Create(CultureInfo.InvariantCulture, $"[{address}]:{port}")
+    /// <summary>host:port, with an IPv6 address in one pair of brackets (also for entries saved with brackets already).</summary>
+    public static string Target(string address, int port)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        var bare = address.StartsWith('[') && address.EndsWith(']') ? address[1..^1] : address;
+        return IPAddress.TryParse(bare, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6
+            ? string.Create(CultureInfo.InvariantCulture, $"[{bare}]:{port}")
             : string.Create(CultureInfo.InvariantCulture, $"{address}:{port}");
+    }
 }

@@ -87,8 +87,13 @@ public sealed class Registry
         }
     }
 
-    /// <summary>Counts a write of <paramref name="job"/>'s targets and returns its new generation.</summary>
-    public long NextGeneration(string job) => _generations[job] = _generations.GetValueOrDefault(job) + 1;
+    /// <summary>
+    /// The generation of a new write of <paramref name="job"/>'s targets: greater than the last one and at
+    /// least the time in milliseconds, so it keeps increasing across restarts even when the last
+    /// generation was not saved.
+    /// </summary>
+    public long NextGeneration(string job, DateTimeOffset now) =>
+        _generations[job] = Math.Max(_generations.GetValueOrDefault(job) + 1, now.ToUnixTimeMilliseconds());
 
     public IEnumerable<RegisteredInstance> InstancesOf(string job) =>
         _entries.Values.Where(e => e.Registration.Exporters.Any(x => x.Job == job));

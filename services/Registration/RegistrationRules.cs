@@ -80,9 +80,13 @@ public static partial class RegistrationRules
         var address = request.Address;
         if (address is not null)
         {
-            if (!IsAddress(address))
+            if (NormalAddress(address) is { } normal)
             {
-                Error("address", "must be an IP address or a host name.");
+                address = normal;
+            }
+            else
+            {
+                Error("address", "must be an IPv4 address in dotted-quad form, an IPv6 address, or a host name.");
             }
         }
         else if (caller is null)
@@ -206,11 +210,36 @@ public static partial class RegistrationRules
     private static Dictionary<string, string> Copy(IReadOnlyDictionary<string, string>? labels) =>
         labels is null ? [] : new Dictionary<string, string>(labels, StringComparer.Ordinal);
 
-    private static bool IsAddress(string value) =>
-        value.Length <= 253 && Uri.CheckHostName(value) is UriHostNameType.IPv4 or UriHostNameType.IPv6 or UriHostNameType.Dns
-        && (IPAddress.TryParse(value, out _) || IsHostName(value));
+    /// <summary>
+    /// One spelling per address, or null when it is none. IPv4 only in canonical dotted-quad form: the
+    /// shorthand forms .NET also parses ("10.1", "010.0.0.5" in octal, "0x0a.0.0.1") would silently name
+    /// another host. IPv6 in any form, with or without one pair of brackets, no zone.
+    /// </summary>
+    public static string? NormalAddress(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (value.Contains(':', StringComparison.Ordinal))
+        {
+            var bare = value.StartsWith('[') && value.EndsWith(']') ? value[1..^1] : value;
+            return !bare.Contains('%', StringComparison.Ordinal) && !bare.Contains('[', StringComparison.Ordinal)
+                   && IPAddress.TryParse(bare, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+                ? ServiceDefaults.Networks.Normalize(ip).ToString()
+                : null;
+        }
+
+        if (DottedQuadPattern().IsMatch(value))
+        {
+            return value;
+        }
+
+        // A host name whose last label is all digits is a mistyped address, not a name (RFC 1123 2.1).
+        return IsHostName(value) && !value.Split('.')[^1].All(char.IsAsciiDigit) ? value : null;
+    }
 
     private static bool IsHostName(string value) => value.Length <= 253 && HostNamePattern().IsMatch(value);
+
+    [GeneratedRegex("^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$")]
+    private static partial Regex DottedQuadPattern();
 
     [GeneratedRegex("^[a-zA-Z_][a-zA-Z0-9_]*$")]
     private static partial Regex LabelNamePattern();

@@ -25,6 +25,13 @@ public static class JsonBody
     public static async Task<Outcome<T>> ReadAsync<T>(HttpRequest request, long limit, CancellationToken cancellationToken)
         where T : class
     {
+        var bytes = await ReadBytesAsync(request, limit, cancellationToken);
+        return bytes.Error is not null ? new(null, bytes.Error) : Parse<T>(bytes.Value!);
+    }
+
+    /// <summary>The raw body (for signatures), after the content-type and size checks.</summary>
+    public static async Task<Outcome<byte[]>> ReadBytesAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(request);
         if (!request.HasJsonContentType())
         {
@@ -35,7 +42,7 @@ public static class JsonBody
 
         if (request.ContentLength > limit)
         {
-            return TooLarge<T>(limit);
+            return TooLarge(limit);
         }
 
         // Read at most limit + 1 bytes: a body without Content-Length (chunked) is held to the same limit.
@@ -47,13 +54,19 @@ public static class JsonBody
             buffer.Write(chunk, 0, read);
             if (buffer.Length > limit)
             {
-                return TooLarge<T>(limit);
+                return TooLarge(limit);
             }
         }
 
+        return new(buffer.ToArray(), null);
+    }
+
+    public static Outcome<T> Parse<T>(ReadOnlySpan<byte> body)
+        where T : class
+    {
         try
         {
-            var value = JsonSerializer.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), Options);
+            var value = JsonSerializer.Deserialize<T>(body, Options);
             return value is null
                 ? new(null, Problems.Validation(new Dictionary<string, string[]> { ["$"] = ["The body must be a JSON object, not null."] }))
                 : new(value, null);
@@ -72,11 +85,10 @@ public static class JsonBody
     public static string FieldOf(string? path) =>
         string.IsNullOrEmpty(path) || path == "$" ? "$" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
 
-    private static Outcome<T> TooLarge<T>(long limit)
-        where T : class
+    private static Outcome<byte[]> TooLarge(long limit)
     {
         AccessPolicy.CountRejection("too_large");
-        return new(default, Problems.Create(StatusCodes.Status413PayloadTooLarge, "Payload too large",
+        return new(null, Problems.Create(StatusCodes.Status413PayloadTooLarge, "Payload too large",
             $"The body must be at most {limit} bytes."));
     }
 }

@@ -13,6 +13,24 @@ public static class ServiceHost
     /// <summary>sysexits.h EX_CONFIG: the service refused its configuration.</summary>
     public const int ConfigurationError = 78;
 
+    /// <summary>
+    /// <c>ConfigFile</c> (environment or <c>--ConfigFile</c>) names one more JSON file of settings, such as a
+    /// Docker config mounted into the container. Settings from the environment and the command line still win.
+    /// </summary>
+    public static void AddConfigFile(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (builder.Configuration["ConfigFile"] is { Length: > 0 } file)
+        {
+            var sources = builder.Configuration.Sources;
+            var json = new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource { Path = Path.GetFullPath(file), Optional = false };
+            json.ResolveFileProvider();
+            // Before the environment and command line, so those still override the file.
+            var position = sources.ToList().FindIndex(s => s is Microsoft.Extensions.Configuration.EnvironmentVariables.EnvironmentVariablesConfigurationSource);
+            sources.Insert(position < 0 ? sources.Count : position, json);
+        }
+    }
+
     public static async Task<int> RunAsync(
         string[] args,
         ServiceInfo service,
@@ -32,6 +50,7 @@ public static class ServiceHost
         try
         {
             var builder = WebApplication.CreateBuilder(args);
+            builder.AddConfigFile();
             builder.AddServiceDefaults(service);
             configure(builder);
 

@@ -20,6 +20,34 @@ internal static class Infrastructure
     public static string DockerHost => Get("PRETIXOPS_DOCKER_HOST");
     public static string BusyboxImage => Get("PRETIXOPS_BUSYBOX_IMAGE");
     public static string InfraScript => Get("PRETIXOPS_INFRA_SCRIPT");
+    public static string PrometheusBinary => "prometheus";
+
+    /// <summary>The RabbitMQ management API, as <c>rabbitmqadmin</c> and the management UI use it.</summary>
+    public static HttpClient Management()
+    {
+        var http = new HttpClient
+        {
+            BaseAddress = new Uri($"http://{RabbitHost}:{Get("PRETIXOPS_RABBITMQ_MGMT_PORT")}/api/"),
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+        var credentials = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(
+            $"{RabbitUser}:{File.ReadAllText(RabbitPasswordFile).Trim()}"));
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", credentials);
+        return http;
+    }
+
+    public static async Task DeleteQueueAsync(string queue)
+    {
+        using var http = Management();
+        try
+        {
+            using var response = await http.DeleteAsync(new Uri($"queues/%2F/{Uri.EscapeDataString(queue)}", UriKind.Relative));
+        }
+        catch (HttpRequestException)
+        {
+            // The broker is down (a test stopped it): its queues are not this test's problem any more.
+        }
+    }
 
     /// <summary>The settings every service needs to reach the local broker.</summary>
     public static Dictionary<string, string?> MessagingEnvironment() => new()

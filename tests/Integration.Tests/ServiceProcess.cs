@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
 using PretixOps.TestSupport;
 
@@ -21,6 +20,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
+    private string? _queue;
 
     private ServiceProcess(string project, Process process, Uri baseAddress, string folder)
     {
@@ -51,7 +51,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
             throw new InvalidOperationException($"{dll} is missing: build the solution first.");
         }
 
-        var port = FreePort();
+        var port = Ports.Free();
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -68,6 +68,11 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
 
         start.Environment["Auth__Tokens__0"] = Token;
+        foreach (var endpoint in new[] { "Alertmanager", "Grafana", "GrafanaLegacy" })
+        {
+            start.Environment[$"AlertIngest__{endpoint}__Tokens__0"] = Token;
+        }
+
         start.Environment["DiscoveryWriter__OutputDirectory"] = Path.Combine(folder, "sd");
         start.Environment["DiscoveryWriter__StateDirectory"] = Path.Combine(folder, "state");
         start.Environment["DiscoveryWriter__InstanceName"] = $"itest-{port}";
@@ -88,10 +93,18 @@ internal sealed class ServiceProcess : IAsyncDisposable
         var service = new ServiceProcess(project, process, new Uri($"http://127.0.0.1:{port}/"), folder);
         process.OutputDataReceived += (_, e) => service.Capture(e.Data);
         process.ErrorDataReceived += (_, e) => service.Capture(e.Data);
+        service._queue = "discovery-writer-" + start.Environment["DiscoveryWriter__InstanceName"];
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return service;
+    }
+
+    /// <summary>SIGKILL: no shutdown, no flush, as a crash or an OOM kill.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync();
     }
 
     /// <summary>SIGTERM, as `docker stop` and a swarm update send it; returns the exit code.</summary>
@@ -124,6 +137,12 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+        Directory.Delete(Folder, recursive: true);
+        if (Project == "DiscoveryWriter" && _queue is not null)
+        {
+            // Each test replica has a durable queue of its own; leave none behind in the shared broker.
+            await Infrastructure.DeleteQueueAsync(_queue);
+        }
     }
 
     public override string ToString() => $"{Project} (pid {Pid}) at {BaseAddress}:\n{string.Join('\n', Output.TakeLast(30))}";
@@ -134,12 +153,5 @@ internal sealed class ServiceProcess : IAsyncDisposable
         {
             _output.Enqueue(line);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -26,6 +26,9 @@ public abstract class ServiceHostContract<TProgram>(string serviceName) : IAsync
         {
             host.UseSetting("Messaging:Password", "not-a-real-secret");
             host.UseSetting("Auth:Tokens:0", TestToken);
+            host.UseSetting("AlertIngest:Alertmanager:Tokens:0", TestToken);
+            host.UseSetting("AlertIngest:Grafana:Tokens:0", TestToken);
+            host.UseSetting("AlertIngest:GrafanaLegacy:Tokens:0", TestToken);
             host.UseSetting("DiscoveryWriter:OutputDirectory", Path.Combine(_folder, "sd"));
             host.UseSetting("DiscoveryWriter:StateDirectory", Path.Combine(_folder, "state"));
             host.ConfigureTestServices(services => services.AddMassTransitTestHarness());

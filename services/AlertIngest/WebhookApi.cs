@@ -1,0 +1,137 @@
+using Microsoft.Extensions.Options;
+using Prometheus;
+using PretixOps.Contracts;
+using PretixOps.ServiceDefaults;
+
+namespace PretixOps.AlertIngest;
+
+/// <summary>
+/// <c>/v1/alerts/alertmanager</c>, <c>/v1/alerts/grafana</c> (POST or PUT) and <c>/v1/alerts/grafana-legacy</c>:
+/// authenticate, read at most MaxBodyBytes, check the signature, parse, publish with confirms, then 200.
+/// </summary>
+public static class WebhookApi
+{
+    private static readonly Counter Received = Metrics.CreateCounter(
+        "pretixops_alerts_received_total", "Alerts accepted onto the bus, by source and status.", "source", "status");
+
+    public static IEndpointRouteBuilder MapWebhookApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/alerts/alertmanager", (HttpContext context, WebhookHandler handler) =>
+            handler.HandleAsync(context, AlertSource.Alertmanager));
+        app.MapMethods("/v1/alerts/grafana", ["POST", "PUT"], (HttpContext context, WebhookHandler handler) =>
+            handler.HandleAsync(context, AlertSource.Grafana));
+        app.MapPost("/v1/alerts/grafana-legacy", (HttpContext context, WebhookHandler handler) =>
+            handler.HandleAsync(context, AlertSource.GrafanaLegacy));
+        return app;
+    }
+
+    public static void Count(AlertSource source, string status, int count = 1) =>
+        Received.WithLabels(AlertParser.SourceKey(source), status).Inc(count);
+}
+
+public sealed class WebhookHandler(
+    IOptions<AlertIngestOptions> options,
+    WebhookAuthenticators authenticators,
+    AlertPublisher publisher,
+    LegacyEpisodes episodes,
+    TimeProvider clock,
+    ILogger<WebhookHandler> logger)
+{
+    public async Task<IResult> HandleAsync(HttpContext context, AlertSource source)
+    {
+        var settings = options.Value;
+        var authenticator = authenticators.For(source);
+        if (!authenticator.HeaderCredentialsValid(context.Request.Headers.Authorization.ToString()))
+        {
+            return Unauthorized(context, authenticator, "Valid credentials for this endpoint are required.");
+        }
+
+        var body = await JsonBody.ReadBytesAsync(context.Request, settings.MaxBodyBytes, context.RequestAborted);
+        if (body.Error is not null)
+        {
+            return body.Error;
+        }
+
+        if (authenticator.SignatureProblem(context.Request.Headers, body.Value) is { } problem)
+        {
+            return Unauthorized(context, authenticator, "Signature refused: " + problem);
+        }
+
+        var now = clock.GetUtcNow();
+        AlertParser.Result parsed;
+        if (source == AlertSource.GrafanaLegacy)
+        {
+            var payload = JsonBody.Parse<LegacyPayload>(body.Value);
+            if (payload.Error is not null)
+            {
+                return payload.Error;
+            }
+
+            parsed = AlertParser.ParseLegacy(payload.Value!, now, episodes);
+            if (parsed.IsValid && parsed.Events.Count == 0)
+            {
+                logger.LogInformation("Grafana legacy rule {Rule} is {State}: recorded, nothing to publish",
+                    payload.Value!.RuleName, payload.Value.State);
+                WebhookApi.Count(source, payload.Value.State!);
+            }
+        }
+        else
+        {
+            var payload = JsonBody.Parse<AlertmanagerPayload>(body.Value);
+            if (payload.Error is not null)
+            {
+                return payload.Error;
+            }
+
+            parsed = AlertParser.ParseAlertmanager(payload.Value!, source, now, settings.MaxAlerts);
+        }
+
+        if (!parsed.IsValid)
+        {
+            AccessPolicy.CountRejection("invalid");
+            return Problems.Validation(parsed.Errors);
+        }
+
+        if (!await publisher.TryPublishAllAsync(parsed.Events, context.RequestAborted))
+        {
+            return Problems.Unavailable(context, settings.RetryAfterSeconds,
+                "The message broker did not confirm the alerts; none is acknowledged. Send them again.");
+        }
+
+        authenticator.MarkUsed(context.Request.Headers);
+        foreach (var resolved in parsed.Events.OfType<AlertResolved>().Where(r => r.Source == AlertSource.GrafanaLegacy))
+        {
+            episodes.End(resolved.Fingerprint);
+        }
+
+        WebhookApi.Count(source, "firing", parsed.Events.Count(e => e is AlertFired));
+        WebhookApi.Count(source, "resolved", parsed.Events.Count(e => e is AlertResolved));
+        return Results.Ok(new
+        {
+            published = parsed.Events.Count,
+            alertIds = parsed.Events.Select(e => e is AlertFired f ? f.AlertId : ((AlertResolved)e).AlertId),
+        });
+    }
+
+    private static IResult Unauthorized(HttpContext context, WebhookAuthenticator authenticator, string detail)
+    {
+        AccessPolicy.CountRejection("unauthorized");
+        context.Response.Headers.WWWAuthenticate = authenticator.Challenge;
+        return Problems.Create(StatusCodes.Status401Unauthorized, "Unauthorized", detail);
+    }
+}
+
+/// <summary>One authenticator per endpoint, built once from the validated settings.</summary>
+public sealed class WebhookAuthenticators(IOptions<AlertIngestOptions> options, TimeProvider clock)
+{
+    private readonly WebhookAuthenticator _alertmanager = new(options.Value.Alertmanager, clock);
+    private readonly WebhookAuthenticator _grafana = new(options.Value.Grafana, clock);
+    private readonly WebhookAuthenticator _legacy = new(options.Value.GrafanaLegacy, clock);
+
+    public WebhookAuthenticator For(AlertSource source) => source switch
+    {
+        AlertSource.Alertmanager => _alertmanager,
+        AlertSource.Grafana => _grafana,
+        _ => _legacy,
+    };
+}

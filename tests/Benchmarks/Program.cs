@@ -1,0 +1,15 @@
+using PretixOps.Benchmarks;
+
+// `floor PORT` is the do-nothing Kestrel endpoint the others are compared with; it runs as its own process.
+return args switch
+{
+    ["floor", var port] => await Floor.RunAsync(int.Parse(port, System.Globalization.CultureInfo.InvariantCulture)),
+    ["registration", ..] => await RegistrationBenchmark.RunAsync(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: Benchmarks registration [--count N] [--connections N] | floor PORT");
+    return 2;
+}

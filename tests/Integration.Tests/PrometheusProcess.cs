@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using PretixOps.TestSupport;
+
+namespace PretixOps.Integration.Tests;
+
+/// <summary>A real Prometheus (Debian's) with a configuration written by the test, on a free port.</summary>
+internal sealed class PrometheusProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string _folder;
+
+    private PrometheusProcess(Process process, string folder, Uri address)
+    {
+        _process = process;
+        _folder = folder;
+        Http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) };
+    }
+
+    public HttpClient Http { get; }
+
+    public static async Task<PrometheusProcess> StartAsync(string scrapeConfigs)
+    {
+        var folder = Directory.CreateTempSubdirectory("pretixops-prometheus-").FullName;
+        var config = Path.Combine(folder, "prometheus.yml");
+        await File.WriteAllTextAsync(config, $"""
+            global:
+              scrape_interval: 1s
+              scrape_timeout: 1s
+            scrape_configs:
+            {scrapeConfigs}
+            """);
+        var port = Ports.Free();
+        var start = new ProcessStartInfo(Infrastructure.PrometheusBinary)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[]
+        {
+            $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(folder, "data")}",
+            $"--web.listen-address=127.0.0.1:{port}",
+        })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("prometheus did not start");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var prometheus = new PrometheusProcess(process, folder, new Uri($"http://127.0.0.1:{port}/"));
+        var ready = await Eventually.StatusAsync(prometheus.Http, "-/ready", HttpStatusCode.OK);
+        Assert.True(ready == HttpStatusCode.OK, $"Prometheus did not become ready with:\n{await File.ReadAllTextAsync(config)}");
+        return prometheus;
+    }
+
+    /// <summary>The active targets of one scrape pool, as <c>/api/v1/targets</c> shows them: instance_id and health.</summary>
+    public async Task<IReadOnlyList<(string InstanceId, string Health)>> TargetsAsync(string pool)
+    {
+        using var json = JsonDocument.Parse(await Http.GetStringAsync(new Uri("api/v1/targets?state=active", UriKind.Relative)));
+        return [.. json.RootElement.GetProperty("data").GetProperty("activeTargets").EnumerateArray()
+            .Where(t => t.GetProperty("scrapePool").GetString() == pool)
+            .Select(t => (
+                t.GetProperty("labels").TryGetProperty("instance_id", out var id) ? id.GetString() ?? "" : "",
+                t.GetProperty("health").GetString() ?? ""))];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+        Directory.Delete(_folder, recursive: true);
+    }
+}

@@ -1,0 +1,90 @@
+using System.Net;
+using System.Net.Http.Headers;
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using PretixOps.TestSupport;
+
+namespace PretixOps.Registration.Tests;
+
+/// <summary>Registration's real <c>Program</c> with MassTransit's in-memory test harness as the bus.</summary>
+public sealed class RegistrationHost : IAsyncLifetime
+{
+    public const string Token = ServiceHostContract<Program>.TestToken;
+
+    private readonly IReadOnlyDictionary<string, string> _settings;
+    private readonly IPAddress? _remoteAddress;
+    private WebApplicationFactory<Program> _factory = null!;
+
+    public RegistrationHost()
+        : this(new Dictionary<string, string>(StringComparer.Ordinal))
+    {
+    }
+
+    /// <param name="remoteAddress">The caller address every request appears to come from; TestServer gives none.</param>
+    internal RegistrationHost(IReadOnlyDictionary<string, string> settings, IPAddress? remoteAddress = null)
+    {
+        _settings = settings;
+        _remoteAddress = remoteAddress;
+    }
+
+    public ITestHarness Harness { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
+        {
+            host.UseSetting("Messaging:Password", "not-a-real-secret");
+            host.UseSetting("Auth:Tokens:0", Token);
+            foreach (var (key, value) in _settings)
+            {
+                host.UseSetting(key, value);
+            }
+
+            host.ConfigureTestServices(services =>
+            {
+                services.AddMassTransitTestHarness();
+                if (_remoteAddress is not null)
+                {
+                    services.AddSingleton<IStartupFilter>(new RemoteAddressFilter(_remoteAddress));
+                }
+            });
+        });
+
+        // Creating a client starts the host; the harness then waits for the bus to run.
+        _factory.CreateClient().Dispose();
+        Harness = _factory.Services.GetTestHarness();
+        await Harness.Start();
+    }
+
+    public async Task DisposeAsync() => await _factory.DisposeAsync();
+
+    /// <summary>A client sending the test token, or <paramref name="token"/>, or none when it is empty.</summary>
+    public HttpClient Client(string? token = Token)
+    {
+        var client = _factory.CreateClient();
+        if (!string.IsNullOrEmpty(token))
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return client;
+    }
+
+    private sealed class RemoteAddressFilter(IPAddress address) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) =>
+            {
+                context.Connection.RemoteIpAddress = address;
+                return nextMiddleware(context);
+            });
+            next(app);
+        };
+    }
+}
