@@ -36,3 +36,4 @@ test: infra ## start what the tests need and run the whole suite, unit and integ
 bench: infra ## run the benchmarks against their peers in one go; the report goes to .local/bench/
 	@dotnet build Microservices.sln -c Release -v quiet -nologo >/dev/null
 	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll registration
+	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll alerts

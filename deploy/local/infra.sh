@@ -71,7 +71,12 @@ stop_pid() { # PIDFILE NAME
   rm -f "$file"
 }
 
-ensure_dirs() { mkdir -p "$LOGS" "$RUN" "$SECRETS"; chmod 700 "$SECRETS"; }
+ensure_dirs() {
+  mkdir -p "$LOGS" "$RUN" "$SECRETS"
+  chmod 700 "$SECRETS"
+  # The bearer token of the local APIs (Registration, http_sd, AlertIngest), made once; Alertmanager uses it too.
+  [[ -s $SECRETS/api_token ]] || (umask 077; openssl rand -hex 24 >"$SECRETS/api_token")
+}
 
 # --- install -----------------------------------------------------------------------------------
 
@@ -260,7 +265,7 @@ status_prometheus() { curl -fsS "http://127.0.0.1:$PROMETHEUS_PORT/-/ready" >/de
 start_alertmanager() {
   ensure_dirs
   mkdir -p "$STATE/alertmanager/data"
-  cp "$ROOT/deploy/local/alertmanager.yml" "$STATE/alertmanager/alertmanager.yml"
+  sed -e "s|@STATE@|$STATE|g" "$ROOT/deploy/local/alertmanager.yml" >"$STATE/alertmanager/alertmanager.yml"
   pid_alive "$RUN/alertmanager.pid" && return 0
   log "starting Alertmanager on 127.0.0.1:$ALERTMANAGER_PORT"
   # An empty cluster address turns off gossip: one local Alertmanager needs no peers.

@@ -23,8 +23,6 @@ up() {
   # shellcheck disable=SC1091
   source "$STATE/infra.env"
   mkdir -p "$LOGS" "$RUN" "$STATE/secrets"
-  # The bearer token of the local /v1 APIs (Registration, DiscoveryWriter's http_sd), made once.
-  [[ -s $STATE/secrets/api_token ]] || (umask 077; openssl rand -hex 24 >"$STATE/secrets/api_token")
   log "building ($CONFIGURATION)"
   dotnet build "$ROOT/Microservices.sln" -c "$CONFIGURATION" -v quiet -nologo >"$LOGS/build.log" 2>&1 \
     || { tail -n 40 "$LOGS/build.log" >&2; exit 1; }

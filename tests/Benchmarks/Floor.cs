@@ -14,6 +14,11 @@ internal static class Floor
             await request.Body.CopyToAsync(Stream.Null);
             return Results.Accepted();
         });
+        app.MapPost("/v1/alerts/alertmanager", async (HttpRequest request) =>
+        {
+            await request.Body.CopyToAsync(Stream.Null);
+            return Results.Ok();
+        });
         app.MapGet("/healthz/ready", () => Results.Ok());
         await app.RunAsync();
         return 0;

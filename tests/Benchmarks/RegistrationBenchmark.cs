@@ -209,13 +209,13 @@ internal static partial class RegistrationBenchmark
             $"http://127.0.0.1:{Machine.Infra["PRETIXOPS_RABBITMQ_MGMT_PORT"]}/api/queues/%2F/{Uri.EscapeDataString(queue)}"));
     }
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         var sorted = values.Order().ToList();
         return sorted[sorted.Count / 2];
     }
 
-    private static int Option(string[] args, string name, int fallback)
+    internal static int Option(string[] args, string name, int fallback)
     {
         var index = Array.IndexOf(args, name);
         return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
