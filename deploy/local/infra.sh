@@ -97,10 +97,17 @@ install() {
   log "installing ${missing[*]}"
   local apt_log=$STATE/logs/apt.log
   ensure_dirs
-  # Debian's maintainer scripts would start system-wide copies of these servers; ours run on their own.
+  # Debian's maintainer scripts would start system-wide copies of these servers, which `make down` would
+  # not stop; ours run on their own. A policy-rc.d that refuses (exit 101) keeps the system ones off.
+  local policy=/usr/sbin/policy-rc.d own_policy=
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && own_policy=1
+  fi
   DEBIAN_FRONTEND=noninteractive apt-get update >"$apt_log" 2>&1 || fail_with_log apt-get "$apt_log"
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >>"$apt_log" 2>&1 \
-    || fail_with_log apt-get "$apt_log"
+    || { [[ -n $own_policy ]] && rm -f "$policy"; fail_with_log apt-get "$apt_log"; }
+  [[ -n $own_policy ]] && rm -f "$policy"
+  return 0
 }
 
 # --- RabbitMQ ----------------------------------------------------------------------------------

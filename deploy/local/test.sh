@@ -24,6 +24,9 @@ summary=$(awk '
   }
   END { printf "%d %d %d %d", p, f, s, n }' "$out")
 read -r passed failed skipped assemblies <<<"$summary"
+# A test host that crashed prints no summary of its own: count it as a failure in the closing line too.
+aborted=$(grep -c 'Test Run Aborted' "$out" || true)
+failed=$((failed + aborted))
 if ((status == 0 && assemblies == 0)); then
   echo "no test assembly reported a result" >&2
   status=1

@@ -45,13 +45,7 @@ public sealed class WebhookCredentials
 
     public bool HasBasic => !string.IsNullOrEmpty(Username);
 
-    public IReadOnlyList<string> ResolveTokens()
-    {
-        var fromFile = string.IsNullOrWhiteSpace(TokensFile)
-            ? []
-            : File.ReadAllLines(TokensFile).Select(t => t.Trim()).Where(t => t.Length > 0 && !t.StartsWith('#'));
-        return [.. Tokens.Where(t => !string.IsNullOrWhiteSpace(t)).Concat(fromFile)];
-    }
+    public IReadOnlyList<string> ResolveTokens() => TokenSet.Read(Tokens, TokensFile);
 
     public IEnumerable<string> Problems()
     {
@@ -67,13 +61,9 @@ public sealed class WebhookCredentials
 
         var tokensFileMissing = !string.IsNullOrWhiteSpace(TokensFile) && !File.Exists(TokensFile);
         var tokens = tokensFileMissing ? [] : ResolveTokens();
-        if (tokensFileMissing)
+        if (TokenSet.Problem(Tokens, TokensFile) is { } tokenProblem)
         {
-            yield return $"TokensFile names a file that does not exist: {TokensFile}";
-        }
-        else if (tokens.Any(t => t.Length < 16))
-        {
-            yield return "every token must be at least 16 characters long.";
+            yield return tokenProblem;
         }
 
         if (Hmac is not null && Secrets.Problem("Secret", Hmac.Secret, Hmac.SecretFile) is { } secret)

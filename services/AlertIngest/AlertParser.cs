@@ -211,7 +211,9 @@ public static partial class AlertParser
 
     /// <summary>Grafana's values map (A = the query, C = the condition, …): the first number, in the order sent.</summary>
     private static double? FirstNumber(IReadOnlyDictionary<string, JsonElement>? values) =>
-        values?.Values.Where(v => v.ValueKind == JsonValueKind.Number).Select(v => (double?)v.GetDouble()).FirstOrDefault();
+        values?.Values
+            .Select(v => v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var number) && double.IsFinite(number) ? number : (double?)null)
+            .FirstOrDefault(v => v is not null);
 
     private static Dictionary<string, string> Copy(IReadOnlyDictionary<string, string>? values) =>
         values is null ? new(StringComparer.Ordinal) : new(values.Where(v => v.Value is not null), StringComparer.Ordinal);
@@ -224,7 +226,7 @@ public static partial class AlertParser
         }
     }
 
-    [GeneratedRegex("^[A-Za-z0-9_.:-]{1,128}$")]
+    [GeneratedRegex("^[A-Za-z0-9_.:-]{1,128}\\z")]
     private static partial Regex FingerprintPattern();
 
     private sealed class Errors

@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Prometheus;
+using PretixOps.ServiceDefaults;
 
 namespace PretixOps.AlertIngest;
 
@@ -37,7 +38,7 @@ public sealed class AlertPublisher(
             using (PublishSeconds.NewTimer())
             {
                 // Concurrently: the confirms of a 1,000-alert payload arrive together, not one round trip each.
-                await Task.WhenAll(events.Select(e => publish.Publish(e, e.GetType(), timeout.Token)));
+                await Task.WhenAll(events.Select(e => publish.PublishMandatory(e, timeout.Token)));
             }
 
             return true;

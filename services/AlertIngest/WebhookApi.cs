@@ -64,6 +64,7 @@ public sealed class WebhookHandler(
             var payload = JsonBody.Parse<LegacyPayload>(body.Value);
             if (payload.Error is not null)
             {
+                authenticator.Release(context.Request.Headers);
                 return payload.Error;
             }
 
@@ -80,6 +81,7 @@ public sealed class WebhookHandler(
             var payload = JsonBody.Parse<AlertmanagerPayload>(body.Value);
             if (payload.Error is not null)
             {
+                authenticator.Release(context.Request.Headers);
                 return payload.Error;
             }
 
@@ -88,17 +90,18 @@ public sealed class WebhookHandler(
 
         if (!parsed.IsValid)
         {
+            authenticator.Release(context.Request.Headers);
             AccessPolicy.CountRejection("invalid");
             return Problems.Validation(parsed.Errors);
         }
 
         if (!await publisher.TryPublishAllAsync(parsed.Events, context.RequestAborted))
         {
+            authenticator.Release(context.Request.Headers);
             return Problems.Unavailable(context, settings.RetryAfterSeconds,
                 "The message broker did not confirm the alerts; none is acknowledged. Send them again.");
         }
 
-        authenticator.MarkUsed(context.Request.Headers);
         foreach (var resolved in parsed.Events.OfType<AlertResolved>().Where(r => r.Source == AlertSource.GrafanaLegacy))
         {
             episodes.End(resolved.Fingerprint);

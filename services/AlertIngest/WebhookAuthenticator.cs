@@ -13,7 +13,7 @@ namespace PretixOps.AlertIngest;
 public sealed class WebhookAuthenticator
 {
     private readonly byte[]? _basicHash;
-    private readonly byte[][] _tokenHashes;
+    private readonly TokenSet _tokens;
     private readonly byte[]? _hmacKey;
     private readonly HmacOptions? _hmac;
     private readonly TimeProvider _clock;
@@ -25,10 +25,10 @@ public sealed class WebhookAuthenticator
         _clock = clock;
         if (credentials.HasBasic)
         {
-            _basicHash = Hash($"{credentials.Username}:{Secrets.Resolve(credentials.Password, credentials.PasswordFile)}");
+            _basicHash = TokenSet.Hash($"{credentials.Username}:{Secrets.Resolve(credentials.Password, credentials.PasswordFile)}");
         }
 
-        _tokenHashes = [.. credentials.ResolveTokens().Select(Hash)];
+        _tokens = new TokenSet(credentials.ResolveTokens());
         if (credentials.Hmac is { } hmac)
         {
             _hmac = hmac;
@@ -36,7 +36,7 @@ public sealed class WebhookAuthenticator
         }
     }
 
-    public bool NeedsHeaderCredentials => _basicHash is not null || _tokenHashes.Length > 0;
+    public bool NeedsHeaderCredentials => _basicHash is not null || _tokens.Count > 0;
 
     public string Challenge => _basicHash is not null
         ? "Basic realm=\"pretixops-alerts\", charset=\"UTF-8\""
@@ -70,19 +70,12 @@ public sealed class WebhookAuthenticator
                 return false;
             }
 
-            return CryptographicOperations.FixedTimeEquals(_basicHash, Hash(decoded));
+            return CryptographicOperations.FixedTimeEquals(_basicHash, TokenSet.Hash(decoded));
         }
 
         if (scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
         {
-            var presented = Hash(value);
-            var match = false;
-            foreach (var hash in _tokenHashes)
-            {
-                match |= CryptographicOperations.FixedTimeEquals(hash, presented);
-            }
-
-            return match;
+            return _tokens.Contains(value);
         }
 
         return false;
@@ -142,30 +135,44 @@ public sealed class WebhookAuthenticator
             return "the signature does not match the body.";
         }
 
-        return _usedSignatures.TryGetValue(signature.ToLowerInvariant(), out var used) && now - used <= _hmac.MaxAge
-            ? "the signature was used before."
-            : null;
+        // Claimed atomically, so copies of one request sent at once cannot all pass; released again if the
+        // request is not accepted (a 503), so the sender's retry of it is not taken for a replay.
+        var key = signature.ToLowerInvariant();
+        while (true)
+        {
+            if (_usedSignatures.TryAdd(key, now))
+            {
+                Prune(now);
+                return null;
+            }
+
+            if (_usedSignatures.TryGetValue(key, out var used) && now - used <= _hmac.MaxAge)
+            {
+                return "the signature was used before.";
+            }
+
+            _usedSignatures.TryRemove(key, out _);
+        }
     }
 
-    /// <summary>Remembers an accepted request's signature so that a replay of it is refused.</summary>
-    public void MarkUsed(IHeaderDictionary headers)
+    /// <summary>Releases the signature of a request that was not accepted, so that its retry passes.</summary>
+    public void Release(IHeaderDictionary headers)
     {
         ArgumentNullException.ThrowIfNull(headers);
-        if (_hmac is null)
+        if (_hmac is not null)
         {
-            return;
+            _usedSignatures.TryRemove(headers[_hmac.Header].ToString().ToLowerInvariant(), out _);
         }
+    }
 
-        var now = _clock.GetUtcNow();
-        _usedSignatures[headers[_hmac.Header].ToString().ToLowerInvariant()] = now;
+    private void Prune(DateTimeOffset now)
+    {
         if (_usedSignatures.Count > 10_000)
         {
-            foreach (var old in _usedSignatures.Where(s => now - s.Value > _hmac.MaxAge).Select(s => s.Key).ToList())
+            foreach (var old in _usedSignatures.Where(s => now - s.Value > _hmac!.MaxAge).Select(s => s.Key).ToList())
             {
                 _usedSignatures.TryRemove(old, out _);
             }
         }
     }
-
-    private static byte[] Hash(string value) => SHA256.HashData(Encoding.UTF8.GetBytes(value));
 }

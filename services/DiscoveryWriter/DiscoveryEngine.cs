@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Prometheus;
 using PretixOps.Contracts;
+using PretixOps.ServiceDefaults;
 
 namespace PretixOps.DiscoveryWriter;
 
@@ -49,6 +50,7 @@ public sealed class DiscoveryEngine(
     private readonly HashSet<string> _unwritten = new(StringComparer.Ordinal);
     private readonly List<InstanceDeregistered> _unannounced = [];
     private Registry _registry = new();
+    private bool _caughtUp;
     private Dictionary<string, RenderedJob> _rendered = new(StringComparer.Ordinal);
 
     public sealed record RenderedJob(byte[] Content, string ETag);
@@ -163,7 +165,11 @@ public sealed class DiscoveryEngine(
                         dirty.UnionWith(Apply(pending.Change));
                     }
 
-                    var expired = _registry.Expire(now);
+                    // After a restart the queue holds the renewals that arrived meanwhile: expire nothing until
+                    // they are applied (a tick with nothing to apply while the bus is up), or live entries would
+                    // be removed and re-added, emptying and refilling the files.
+                    _caughtUp |= batch.Count == 0 && events.BusReady;
+                    var expired = _caughtUp ? _registry.Expire(now) : [];
                     foreach (var entry in expired)
                     {
                         dirty.UnionWith(Registry.JobsOf(entry.Registration));
@@ -263,9 +269,19 @@ public sealed class DiscoveryEngine(
         foreach (var job in _unwritten.ToList())
         {
             var rendered = Rendered(job);
+            var folder = Path.GetFullPath(options.Value.OutputDirectory);
+            var path = Path.GetFullPath(Path.Combine(folder, job + ".json"));
+            if (!Names.IsValid(job) || Path.GetDirectoryName(path) != folder)
+            {
+                // Names are checked on the way in; this guards the file system against any that slipped by.
+                logger.LogError("Refusing to write targets of {Job}: not a job name", job);
+                _unwritten.Remove(job);
+                continue;
+            }
+
             try
             {
-                if (writer.WriteIfChanged(Path.Combine(options.Value.OutputDirectory, job + ".json"), rendered.Content))
+                if (writer.WriteIfChanged(path, rendered.Content))
                 {
                     FileWrites.WithLabels(job).Inc();
                     long generation;

@@ -50,6 +50,6 @@ public sealed partial class DiscoveryOptions : IValidatableObject
         }
     }
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\\z")]
     private static partial Regex NamePattern();
 }

@@ -8,10 +8,15 @@ public interface IEventPublisher
     /// <summary>Publishes with the broker's confirm; false when the broker did not confirm in time.</summary>
     Task<bool> TryPublishAsync<T>(T message, CancellationToken cancellationToken)
         where T : class;
+
+    /// <summary>Whether the bus is connected, so that an empty queue means nothing is waiting.</summary>
+    bool BusReady { get; }
 }
 
-public sealed class BusEventPublisher(IBus bus, ILogger<BusEventPublisher> logger) : IEventPublisher
+public sealed class BusEventPublisher(IBusControl bus, ILogger<BusEventPublisher> logger) : IEventPublisher
 {
+    public bool BusReady => bus.CheckHealth().Status == BusHealthStatus.Healthy;
+
     public async Task<bool> TryPublishAsync<T>(T message, CancellationToken cancellationToken)
         where T : class
     {

@@ -4,12 +4,51 @@ using PretixOps.Contracts;
 
 namespace PretixOps.DiscoveryWriter;
 
-/// <summary>Hands registry changes to the engine; returns (and so acknowledges) only once they are saved.</summary>
-public sealed class RegistryChangeConsumer(DiscoveryEngine engine) : IConsumer<InstanceRegistered>, IConsumer<InstanceDeregistered>
+/// <summary>
+/// Hands registry changes to the engine; returns (and so acknowledges) only once they are saved. Messages
+/// come from the bus, where any holder of broker credentials can publish: they are checked here as
+/// Registration checks requests, and one that can never be applied goes to the error queue.
+/// </summary>
+public sealed class RegistryChangeConsumer(DiscoveryEngine engine, ILogger<RegistryChangeConsumer> logger)
+    : IConsumer<InstanceRegistered>, IConsumer<InstanceDeregistered>
 {
-    public Task Consume(ConsumeContext<InstanceRegistered> context) => engine.SubmitAsync(context.Message, context.CancellationToken);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
-    public Task Consume(ConsumeContext<InstanceDeregistered> context) => engine.SubmitAsync(context.Message, context.CancellationToken);
+    public Task Consume(ConsumeContext<InstanceRegistered> context)
+    {
+        RegistryChangeRules.Check(context.Message);
+        return SubmitUntilSavedAsync(context.Message, context.CancellationToken);
+    }
+
+    public Task Consume(ConsumeContext<InstanceDeregistered> context)
+    {
+        RegistryChangeRules.Check(context.Message);
+        return SubmitUntilSavedAsync(context.Message, context.CancellationToken);
+    }
+
+    /// <summary>
+    /// A full or read-only disk is not the message's fault: bounded retries would move an accepted
+    /// registration to the error queue. It is tried again, backing off, for as long as it takes; the message
+    /// stays unacknowledged meanwhile, so nothing is lost if the process stops.
+    /// </summary>
+    private async Task SubmitUntilSavedAsync(object change, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        while (true)
+        {
+            try
+            {
+                await engine.SubmitAsync(change, cancellationToken);
+                return;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && !cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning("Registry not saved ({Reason}); trying again in {Delay}", ex.Message, delay);
+                await Task.Delay(delay, cancellationToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
+            }
+        }
+    }
 }
 
 /// <summary>

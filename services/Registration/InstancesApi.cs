@@ -118,7 +118,7 @@ public static class InstancesApi
                 i.ExpiresAt,
             }));
         }
-        catch (Exception ex) when (ex is RequestTimeoutException or OperationCanceledException or RabbitMqConnectionException)
+        catch (Exception ex) when (ex is RequestTimeoutException or RequestFaultException or OperationCanceledException or RabbitMqConnectionException)
         {
             return Problems.Unavailable(context, options.Value.RetryAfterSeconds,
                 "No DiscoveryWriter answered: the registry cannot be read now.");

@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Prometheus;
+using PretixOps.ServiceDefaults;
 
 namespace PretixOps.Registration;
 
@@ -40,7 +41,7 @@ public sealed class RegistrationPublisher(
         {
             using (PublishSeconds.NewTimer())
             {
-                await publish.Publish(message, timeout.Token);
+                await publish.PublishMandatory(message, timeout.Token);
             }
 
             Count(path, "accepted");

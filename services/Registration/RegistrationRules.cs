@@ -238,16 +238,16 @@ public static partial class RegistrationRules
 
     private static bool IsHostName(string value) => value.Length <= 253 && HostNamePattern().IsMatch(value);
 
-    [GeneratedRegex("^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$")]
+    [GeneratedRegex("^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}\\z")]
     private static partial Regex DottedQuadPattern();
 
-    [GeneratedRegex("^[a-zA-Z_][a-zA-Z0-9_]*$")]
+    [GeneratedRegex("^[a-zA-Z_][a-zA-Z0-9_]*\\z")]
     private static partial Regex LabelNamePattern();
 
-    [GeneratedRegex("^/[\\x21-\\x7E]{0,255}$")]
+    [GeneratedRegex("^/[\\x21-\\x7E]{0,255}\\z")]
     private static partial Regex PathPattern();
 
     // RFC 1123 labels (letters, digits, hyphens; 1 to 63 characters), dot-separated; underscores as Docker allows.
-    [GeneratedRegex("^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*$")]
+    [GeneratedRegex("^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\\z")]
     private static partial Regex HostNamePattern();
 }

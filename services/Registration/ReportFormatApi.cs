@@ -32,7 +32,8 @@ public static partial class ReportFormatApi
                 $"POST /service is accepted only from Registration:ReportFormat:AllowedNetworks; {context.Connection.RemoteIpAddress} is not in them.");
         }
 
-        var body = await JsonBody.ReadAsync<ReportRegistration>(context.Request, InstancesApi.MaxBodyBytes, cancellationToken);
+        // The report's entrypoints post with `wget --post-data`, which says form-urlencoded: the body is JSON all the same.
+        var body = await JsonBody.ReadAsync<ReportRegistration>(context.Request, InstancesApi.MaxBodyBytes, cancellationToken, anyContentType: true);
         if (body.Error is not null)
         {
             RegistrationPublisher.Count("report", "rejected");
@@ -71,6 +72,6 @@ public static partial class ReportFormatApi
         return await InstancesApi.AcceptAsync(request, "report", context, publisher, settings, cancellationToken);
     }
 
-    [GeneratedRegex("^(?<service>[A-Za-z0-9][A-Za-z0-9_.-]{0,127})\\.(?<slot>[0-9]{1,7})$")]
+    [GeneratedRegex("^(?<service>[A-Za-z0-9][A-Za-z0-9_.-]{0,127})\\.(?<slot>[0-9]{1,7})\\z")]
     private static partial Regex ServiceSlot();
 }

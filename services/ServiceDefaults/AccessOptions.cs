@@ -18,19 +18,13 @@ public sealed class AccessOptions : IValidatableObject
     /// <summary>CIDRs callers must come from, even with a valid token. Empty: any network.</summary>
     public List<string> AllowedNetworks { get; set; } = [];
 
-    public IReadOnlyList<string> ResolveTokens()
-    {
-        var fromFile = string.IsNullOrWhiteSpace(TokensFile)
-            ? []
-            : File.ReadAllLines(TokensFile).Select(t => t.Trim()).Where(t => t.Length > 0 && !t.StartsWith('#'));
-        return [.. Tokens.Where(t => !string.IsNullOrWhiteSpace(t)).Concat(fromFile)];
-    }
+    public IReadOnlyList<string> ResolveTokens() => TokenSet.Read(Tokens, TokensFile);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (!string.IsNullOrWhiteSpace(TokensFile) && !File.Exists(TokensFile))
+        if (TokenSet.Problem(Tokens, TokensFile) is { } problem)
         {
-            yield return new ValidationResult($"TokensFile names a file that does not exist: {TokensFile}", [nameof(TokensFile)]);
+            yield return new ValidationResult(problem, [nameof(Tokens)]);
         }
         else if (ResolveTokens().Count == 0)
         {
@@ -38,10 +32,6 @@ public sealed class AccessOptions : IValidatableObject
             yield return new ValidationResult(
                 "no bearer token configured: set Auth__Tokens__0 (environment) or Auth__TokensFile (a secret file).",
                 [nameof(Tokens)]);
-        }
-        else if (ResolveTokens().Any(t => t.Length < 16))
-        {
-            yield return new ValidationResult("every token must be at least 16 characters long.", [nameof(Tokens)]);
         }
 
         foreach (var network in AllowedNetworks.Where(n => !IPNetwork.TryParse(n, out _)))

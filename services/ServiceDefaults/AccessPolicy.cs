@@ -1,6 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,14 +16,13 @@ public sealed class AccessPolicy
     private static readonly Counter Rejected = Metrics.CreateCounter(
         "pretixops_http_rejected_total", "Requests refused before any work, by reason.", "reason");
 
-    private readonly byte[][] _tokenHashes;
+    private readonly TokenSet _tokens;
     private readonly IReadOnlyList<IPNetwork> _allowed;
 
     public AccessPolicy(IOptions<AccessOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        // Hashes compare in constant time whatever the tokens' lengths.
-        _tokenHashes = [.. options.Value.ResolveTokens().Select(t => SHA256.HashData(Encoding.UTF8.GetBytes(t)))];
+        _tokens = new TokenSet(options.Value.ResolveTokens());
         _allowed = Networks.Parse(options.Value.AllowedNetworks);
     }
 
@@ -60,14 +57,7 @@ public sealed class AccessPolicy
             return false;
         }
 
-        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(header[scheme.Length..].Trim()));
-        var match = false;
-        foreach (var hash in _tokenHashes)
-        {
-            match |= CryptographicOperations.FixedTimeEquals(hash, presented);
-        }
-
-        return match;
+        return _tokens.Contains(header[scheme.Length..].Trim());
     }
 }
 

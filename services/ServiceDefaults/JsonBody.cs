@@ -22,18 +22,20 @@ public static class JsonBody
 
     public sealed record Outcome<T>(T? Value, IResult? Error);
 
-    public static async Task<Outcome<T>> ReadAsync<T>(HttpRequest request, long limit, CancellationToken cancellationToken)
+    public static async Task<Outcome<T>> ReadAsync<T>(
+        HttpRequest request, long limit, CancellationToken cancellationToken, bool anyContentType = false)
         where T : class
     {
-        var bytes = await ReadBytesAsync(request, limit, cancellationToken);
+        var bytes = await ReadBytesAsync(request, limit, cancellationToken, anyContentType);
         return bytes.Error is not null ? new(null, bytes.Error) : Parse<T>(bytes.Value!);
     }
 
     /// <summary>The raw body (for signatures), after the content-type and size checks.</summary>
-    public static async Task<Outcome<byte[]>> ReadBytesAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    public static async Task<Outcome<byte[]>> ReadBytesAsync(
+        HttpRequest request, long limit, CancellationToken cancellationToken, bool anyContentType = false)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!request.HasJsonContentType())
+        if (!anyContentType && !request.HasJsonContentType())
         {
             AccessPolicy.CountRejection("unsupported_media_type");
             return new(null, Problems.Create(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",

@@ -12,6 +12,6 @@ public static partial class Names
 
     public static bool IsValid(string? value) => value is not null && Pattern().IsMatch(value);
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}\\z")]
     private static partial Regex Pattern();
 }

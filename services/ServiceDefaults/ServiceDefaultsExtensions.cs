@@ -44,8 +44,9 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddValidatedOptions<TrustedProxyOptions>(TrustedProxyOptions.Section);
         builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<TrustedProxyOptions>>((forwarded, proxies) =>
         {
-            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
-            // The framework trusts loopback by default; here only what the operator named is trusted.
+            // With both lists empty the middleware would believe anyone, so no trusted proxy means the
+            // header is not read at all. The framework's default (loopback) is not trusted either.
+            forwarded.ForwardedHeaders = proxies.Value.TrustedProxies.Count == 0 ? ForwardedHeaders.None : ForwardedHeaders.XForwardedFor;
             forwarded.KnownIPNetworks.Clear();
             forwarded.KnownProxies.Clear();
             foreach (var network in Networks.Parse(proxies.Value.TrustedProxies))

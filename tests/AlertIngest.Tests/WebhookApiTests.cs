@@ -122,6 +122,23 @@ public sealed class WebhookApiTests : IAsyncLifetime
         Assert.Contains("used before", await replay.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Copies_of_one_signed_request_sent_at_once_are_accepted_once()
+    {
+        var body = Body("grafana-unified-webhook-v1.json");
+        var headers = new Dictionary<string, string> { ["X-Grafana-Alerting-Signature"] = WebhookHost.Sign(Encoding.UTF8.GetString(body)) };
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ =>
+            _host.PostAsync("/v1/alerts/grafana", body, Bearer(WebhookHost.GrafanaToken), headers: headers)));
+
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.OK);
+        Assert.Equal(9, responses.Count(r => r.StatusCode == HttpStatusCode.Unauthorized));
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+    }
+
     [Theory]
     [InlineData(0, HttpStatusCode.OK)]
     [InlineData(-299, HttpStatusCode.OK)]

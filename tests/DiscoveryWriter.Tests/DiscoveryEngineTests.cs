@@ -214,15 +214,4 @@ public sealed class DiscoveryEngineTests : IAsyncLifetime
         _rigs.Add(rig);
         return rig;
     }
-
-    private static int Groups(string? json)
-    {
-        if (json is null)
-        {
-            return -1;
-        }
-
-        using var document = JsonDocument.Parse(json);
-        return document.RootElement.GetArrayLength();
-    }
 }

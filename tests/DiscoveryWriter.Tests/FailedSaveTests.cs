@@ -148,15 +148,4 @@ public sealed class FailedSaveTests : IAsyncLifetime
         return [.. state.RootElement.GetProperty("entries").EnumerateArray()
             .Select(e => e.GetProperty("registration").GetProperty("instanceId").GetString()!)];
     }
-
-    private static int Groups(string? json)
-    {
-        if (json is null)
-        {
-            return -1;
-        }
-
-        using var document = JsonDocument.Parse(json);
-        return document.RootElement.GetArrayLength();
-    }
 }

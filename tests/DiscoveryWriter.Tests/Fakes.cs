@@ -41,6 +41,8 @@ internal sealed class RecordingEventPublisher : IEventPublisher
 
     public IReadOnlyList<object> Published => [.. _published];
 
+    public bool BusReady { get; set; } = true;
+
     public Task<bool> TryPublishAsync<T>(T message, CancellationToken cancellationToken)
         where T : class
     {

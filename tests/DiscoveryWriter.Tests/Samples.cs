@@ -40,4 +40,16 @@ internal static class Samples
 
     public static RegisteredInstance Entry(InstanceRegistered registration) =>
         new(registration, registration.TtlSeconds == 0 ? null : registration.RegisteredAt.AddSeconds(registration.TtlSeconds));
+
+    /// <summary>The number of target groups in a file_sd text; -1 when there is no file.</summary>
+    public static int Groups(string? json)
+    {
+        if (json is null)
+        {
+            return -1;
+        }
+
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return document.RootElement.GetArrayLength();
+    }
 }

@@ -1,10 +1,8 @@
 using System.Collections.Concurrent;
 using MassTransit;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using PretixOps.Contracts;
-using PretixOps.ServiceDefaults;
 
 namespace PretixOps.Integration.Tests;
 
@@ -20,13 +18,7 @@ internal sealed class AlertCapture : IAsyncDisposable
     private AlertCapture(Events received)
     {
         Received = received;
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(Infrastructure.MessagingEnvironment()
-            .Select(kv => KeyValuePair.Create(kv.Key.Replace("__", ":", StringComparison.Ordinal), kv.Value)));
-        builder.Services.AddSingleton(new ServiceInfo("itest-alerts", DefaultPort: 0));
-        builder.Services.AddSingleton(received);
-        builder.AddMessaging(bus => bus.AddConsumer<Capture>().Endpoint(e => e.Name = _queue));
-        _host = builder.Build();
+        _host = TestBus.Build("itest-alerts", bus => bus.AddConsumer<Capture>().Endpoint(e => e.Name = _queue), received);
     }
 
     public Events Received { get; }

@@ -66,6 +66,17 @@ public sealed class AlertIngestTests
         Assert.NotNull(fired);
     }
 
+    [Fact]
+    public async Task An_alert_that_no_queue_would_receive_is_not_acknowledged()
+    {
+        // No consumer of AlertFired is running: the broker would confirm the message and drop it.
+        await using var ingest = await StartIngestAsync();
+
+        using var response = await PostAsync(ingest, ParserFixture($"ItestNobody{Guid.NewGuid():N}"[..24]));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+    }
+
     private static async Task<ServiceProcess> StartIngestAsync()
     {
         await Infrastructure.RequireBrokerAsync();

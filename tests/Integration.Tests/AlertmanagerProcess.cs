@@ -28,21 +28,11 @@ internal sealed class AlertmanagerProcess : IAsyncDisposable
         Assert.True(check.ExitCode == 0, check.Output);
 
         var port = Ports.Free();
-        var start = new ProcessStartInfo("prometheus-alertmanager") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[]
+        var process = ServerProcesses.Start("prometheus-alertmanager", new[]
         {
             $"--config.file={config}", $"--storage.path={Path.Combine(folder, "data")}",
             $"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=",
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(start) ?? throw new InvalidOperationException("alertmanager did not start");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        });
         var alertmanager = new AlertmanagerProcess(process, folder, new Uri($"http://127.0.0.1:{port}/"));
         using var http = new HttpClient { BaseAddress = alertmanager.Address };
         Assert.Equal(HttpStatusCode.OK, await Eventually.StatusAsync(http, "-/ready", HttpStatusCode.OK));
@@ -70,13 +60,6 @@ internal sealed class AlertmanagerProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-        Directory.Delete(_folder, recursive: true);
+        await ServerProcesses.StopAsync(_process, _folder);
     }
 }

@@ -1,14 +1,12 @@
 using System.Text.Json;
 using MassTransit;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using PretixOps.Contracts;
-using PretixOps.ServiceDefaults;
 
 namespace PretixOps.Integration.Tests;
 
-/// <summary>Two services' buses, configured by <see cref="MessagingExtensions.AddMessaging"/>, over the real RabbitMQ.</summary>
+/// <summary>Two services' buses, configured as the services configure theirs, over the real RabbitMQ.</summary>
 public sealed class BusTests
 {
     [Fact]
@@ -50,16 +48,8 @@ public sealed class BusTests
         }
     }
 
-    private static IHost BuildHost(string name, Action<IBusRegistrationConfigurator>? configure, Received received)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(Infrastructure.MessagingEnvironment()
-            .Select(kv => KeyValuePair.Create(kv.Key.Replace("__", ":", StringComparison.Ordinal), kv.Value)));
-        builder.Services.AddSingleton(new ServiceInfo(name, DefaultPort: 0));
-        builder.Services.AddSingleton(received);
-        builder.AddMessaging(configure);
-        return builder.Build();
-    }
+    private static IHost BuildHost(string name, Action<IBusRegistrationConfigurator>? configure, Received received) =>
+        TestBus.Build(name, configure, received);
 
     internal sealed class Received : TaskCompletionSource<(InstanceRegistered Message, string? MessageType)>;
 

@@ -86,7 +86,8 @@ public sealed class DiscoveryTests
                         Command =
                         [
                             "sh", "-c",
-                            "while true; do wget -q -O /dev/null --header 'Content-Type: application/json' " +
+                            // As the report's entrypoints do: wget's default content type, a JSON body.
+                            "while true; do wget -q -O /dev/null " +
                             "--post-data \"{\\\"service\\\":\\\"$NAME.$SLOT\\\"}\" \"$URL\"; sleep 2; done",
                         ],
                     },

@@ -32,26 +32,11 @@ internal sealed class PrometheusProcess : IAsyncDisposable
             {scrapeConfigs}
             """);
         var port = Ports.Free();
-        var start = new ProcessStartInfo(Infrastructure.PrometheusBinary)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[]
+        var process = ServerProcesses.Start(Infrastructure.PrometheusBinary, new[]
         {
             $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(folder, "data")}",
             $"--web.listen-address=127.0.0.1:{port}",
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(start) ?? throw new InvalidOperationException("prometheus did not start");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        });
         var prometheus = new PrometheusProcess(process, folder, new Uri($"http://127.0.0.1:{port}/"));
         var ready = await Eventually.StatusAsync(prometheus.Http, "-/ready", HttpStatusCode.OK);
         Assert.True(ready == HttpStatusCode.OK, $"Prometheus did not become ready with:\n{await File.ReadAllTextAsync(config)}");
@@ -72,13 +57,6 @@ internal sealed class PrometheusProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-        Directory.Delete(_folder, recursive: true);
+        await ServerProcesses.StopAsync(_process, _folder);
     }
 }

@@ -1,0 +1,26 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using PretixOps.ServiceDefaults;
+
+namespace PretixOps.Integration.Tests;
+
+/// <summary>A host with a bus configured exactly as the services configure theirs, on the local broker.</summary>
+internal static class TestBus
+{
+    public static IHost Build(string name, Action<IBusRegistrationConfigurator>? configure, params object[] singletons)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(Infrastructure.MessagingEnvironment()
+            .Select(kv => KeyValuePair.Create(kv.Key.Replace("__", ":", StringComparison.Ordinal), kv.Value)));
+        builder.Services.AddSingleton(new ServiceInfo(name, DefaultPort: 0));
+        foreach (var singleton in singletons)
+        {
+            builder.Services.AddSingleton(singleton.GetType(), singleton);
+        }
+
+        builder.AddMessaging(configure);
+        return builder.Build();
+    }
+}
