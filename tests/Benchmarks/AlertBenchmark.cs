@@ -37,6 +37,9 @@ internal static class AlertBenchmark
         });
         Run ours;
         double peak;
+        // Alerts are published as mandatory: bind a queue where the Scaler's will be, or every one is refused.
+        using var management = Management();
+        await BindQueueAsync(management);
         try
         {
             ours = await LoadAsync(ingest.Address, bodies, senders);
@@ -45,6 +48,7 @@ internal static class AlertBenchmark
         finally
         {
             Machine.Stop(ingest.Process);
+            using var deleted = await management.DeleteAsync(new Uri($"queues/%2F/{Queue}", UriKind.Relative));
         }
 
         var report = new StringBuilder();
@@ -65,6 +69,37 @@ internal static class AlertBenchmark
         Directory.CreateDirectory(output);
         await File.WriteAllTextAsync(Path.Combine(output, "alerts.md"), report.ToString());
         return ours.Ok == payloads ? 0 : 1;
+    }
+
+    private const string Queue = "bench-alert-events";
+    private const string Exchange = "PretixOps.Contracts:AlertFired";
+
+    private static HttpClient Management()
+    {
+        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Machine.Infra["PRETIXOPS_RABBITMQ_MGMT_PORT"]}/api/") };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(
+            Encoding.UTF8.GetBytes($"{Machine.Infra["PRETIXOPS_RABBITMQ_USER"]}:{File.ReadAllText(Machine.Infra["PRETIXOPS_RABBITMQ_PASSWORD_FILE"]).Trim()}")));
+        return http;
+    }
+
+    /// <summary>The message-type exchange as MassTransit declares it (durable fanout), and a durable queue bound to it.</summary>
+    private static async Task BindQueueAsync(HttpClient management)
+    {
+        var exchange = Uri.EscapeDataString(Exchange);
+        foreach (var (path, body) in new[]
+        {
+            ($"exchanges/%2F/{exchange}", """{"type":"fanout","durable":true}"""),
+            ($"queues/%2F/{Queue}", """{"durable":true}"""),
+        })
+        {
+            using var content = new StringContent(body, Encoding.UTF8, "application/json");
+            using var response = await management.PutAsync(new Uri(path, UriKind.Relative), content);
+            response.EnsureSuccessStatusCode();
+        }
+
+        using var binding = new StringContent("{}", Encoding.UTF8, "application/json");
+        using var bound = await management.PostAsync(new Uri($"bindings/%2F/e/{exchange}/q/{Queue}", UriKind.Relative), binding);
+        bound.EnsureSuccessStatusCode();
     }
 
     private sealed record Run(int Ok, double AlertsPerSecond, double P50, double P99);
