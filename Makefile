@@ -37,3 +37,4 @@ bench: infra ## run the benchmarks against their peers in one go; the report goe
 	@dotnet build Microservices.sln -c Release -v quiet -nologo >/dev/null
 	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll registration
 	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll alerts
+	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll scaler

@@ -15,9 +15,19 @@ public static class ConfigurationFailure
             OptionsValidationException invalid => string.Join("; ", invalid.Failures),
             AggregateException many when many.InnerExceptions.All(e => Describe(e) is not null) =>
                 string.Join("; ", many.InnerExceptions.Select(e => Describe(e))),
-            // The binder names the key ("Failed to convert configuration value at 'Messaging:Port'").
-            InvalidOperationException binding when binding.Source == BinderAssembly => binding.Message,
+            // The binder names the key ("Failed to convert configuration value at 'Messaging:Port'"); for a
+            // nested section it says so in an inner exception, so the chain is read to the end.
+            InvalidOperationException binding when binding.Source == BinderAssembly =>
+                string.Join(" ", Chain(binding).Where(e => e.Source == BinderAssembly).Select(e => e.Message).Reverse()),
             _ => null,
         };
+    }
+
+    private static IEnumerable<Exception> Chain(Exception exception)
+    {
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            yield return e;
+        }
     }
 }

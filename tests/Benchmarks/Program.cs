@@ -6,11 +6,12 @@ return args switch
     ["floor", var port] => await Floor.RunAsync(int.Parse(port, System.Globalization.CultureInfo.InvariantCulture)),
     ["registration", ..] => await RegistrationBenchmark.RunAsync(args[1..]),
     ["alerts", ..] => await AlertBenchmark.RunAsync(args[1..]),
+    ["scaler", ..] => await ScalerBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Benchmarks registration [--count N] [--connections N] | alerts [--payloads N] [--senders N] | floor PORT");
+    Console.Error.WriteLine("usage: Benchmarks registration [--count N] [--connections N] | alerts [--payloads N] [--senders N] | scaler [--decisions N] | floor PORT");
     return 2;
 }

@@ -69,7 +69,9 @@ public sealed class AlertIngestTests
     [Fact]
     public async Task An_alert_that_no_queue_would_receive_is_not_acknowledged()
     {
-        // No consumer of AlertFired is running: the broker would confirm the message and drop it.
+        // No consumer of AlertFired: the Scaler's queue (durable, left by earlier tests) is removed; a Scaler
+        // declares it again when it starts. Unrouted, the broker would confirm the message and drop it.
+        await Infrastructure.DeleteQueueAsync("scaler");
         await using var ingest = await StartIngestAsync();
 
         using var response = await PostAsync(ingest, ParserFixture($"ItestNobody{Guid.NewGuid():N}"[..24]));

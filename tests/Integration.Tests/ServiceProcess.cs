@@ -76,6 +76,8 @@ internal sealed class ServiceProcess : IAsyncDisposable
         start.Environment["DiscoveryWriter__OutputDirectory"] = Path.Combine(folder, "sd");
         start.Environment["DiscoveryWriter__StateDirectory"] = Path.Combine(folder, "state");
         start.Environment["DiscoveryWriter__InstanceName"] = $"itest-{port}";
+        start.Environment["Scaler__StateDirectory"] = Path.Combine(folder, "scaler");
+        start.Environment["Scaler__DockerHost"] = Infrastructure.DockerHost;
 
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {

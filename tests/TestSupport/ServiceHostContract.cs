@@ -31,6 +31,7 @@ public abstract class ServiceHostContract<TProgram>(string serviceName) : IAsync
             host.UseSetting("AlertIngest:GrafanaLegacy:Tokens:0", TestToken);
             host.UseSetting("DiscoveryWriter:OutputDirectory", Path.Combine(_folder, "sd"));
             host.UseSetting("DiscoveryWriter:StateDirectory", Path.Combine(_folder, "state"));
+            host.UseSetting("Scaler:StateDirectory", Path.Combine(_folder, "scaler"));
             host.ConfigureTestServices(services => services.AddMassTransitTestHarness());
         });
         Client = _factory.CreateClient();

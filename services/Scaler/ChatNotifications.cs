@@ -1,0 +1,134 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using PretixOps.Contracts;
+using PretixOps.ServiceDefaults;
+
+namespace PretixOps.Scaler;
+
+/// <summary>
+/// The <c>Scaler:Notifications</c> section: chat webhooks told of applied and failed decisions. Webhook
+/// URLs carry their own secret, so they come from the environment or from files, one a line, and only
+/// their host is ever logged.
+/// </summary>
+public sealed class NotificationOptions
+{
+    public List<string> TeamsUrls { get; set; } = [];
+    public string? TeamsUrlsFile { get; set; }
+    public List<string> SlackUrls { get; set; } = [];
+    public string? SlackUrlsFile { get; set; }
+
+    public IReadOnlyList<Uri> Teams() => Read(TeamsUrls, TeamsUrlsFile);
+
+    public IReadOnlyList<Uri> Slack() => Read(SlackUrls, SlackUrlsFile);
+
+    public IEnumerable<string> Problems()
+    {
+        foreach (var (name, urls, file) in new[] { ("TeamsUrls", TeamsUrls, TeamsUrlsFile), ("SlackUrls", SlackUrls, SlackUrlsFile) })
+        {
+            if (!string.IsNullOrWhiteSpace(file) && !File.Exists(file))
+            {
+                yield return $"Notifications:{name}File names a file that does not exist: {file}";
+            }
+            else if (TokenSet.Read(urls, file).Any(u => !Uri.TryCreate(u, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http")))
+            {
+                yield return $"Notifications:{name} must hold absolute http(s) URLs.";
+            }
+        }
+    }
+
+    private static Uri[] Read(IEnumerable<string> urls, string? file) => [.. TokenSet.Read(urls, file).Select(u => new Uri(u))];
+}
+
+/// <summary>Posts a decision as a Microsoft Teams Workflows Adaptive Card and as a Slack-compatible message.</summary>
+public sealed class ChatNotifications(IHttpClientFactory http, IOptions<ScalerOptions> options, ILogger<ChatNotifications> logger)
+{
+    public const string Client = "notifications";
+
+    public static bool Worth(ScaleDecisionRecorded decision) =>
+        decision is { Outcome: ScaleOutcome.Applied or ScaleOutcome.Failed };
+
+    public async Task NotifyAsync(ScaleDecisionRecorded decision, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        var settings = options.Value.Notifications;
+        using var client = http.CreateClient(Client);
+        foreach (var url in settings.Teams())
+        {
+            await PostAsync(client, url, TeamsCard(decision), cancellationToken);
+        }
+
+        foreach (var url in settings.Slack())
+        {
+            await PostAsync(client, url, new { text = $"{Headline(decision)}\n{decision.Reason}\ntrigger: {decision.Trigger}" }, cancellationToken);
+        }
+    }
+
+    public static string Headline(ScaleDecisionRecorded decision) =>
+        decision.Outcome == ScaleOutcome.Applied
+            ? $"Scaler: {decision.Service} scaled {decision.From} -> {decision.To}"
+            : $"Scaler: scaling {decision.Service} failed";
+
+    public static object TeamsCard(ScaleDecisionRecorded decision)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        return new
+        {
+            type = "message",
+            attachments = new[]
+            {
+                new
+                {
+                    contentType = "application/vnd.microsoft.card.adaptive",
+                    contentUrl = (string?)null,
+                    content = new Dictionary<string, object>
+                    {
+                        ["$schema"] = "http://adaptivecards.io/schemas/adaptive-card.json",
+                        ["type"] = "AdaptiveCard",
+                        ["version"] = "1.2",
+                        ["msteams"] = new { width = "Full" },
+                        ["body"] = new object[]
+                        {
+                            new { type = "TextBlock", text = Headline(decision), weight = "bolder", size = "medium", wrap = true },
+                            new { type = "TextBlock", text = $"Triggered by {decision.Trigger}", wrap = true },
+                            new
+                            {
+                                type = "FactSet",
+                                facts = new[]
+                                {
+                                    new { title = "service", value = decision.Service },
+                                    new { title = "outcome", value = decision.Outcome.ToString() },
+                                    new { title = "replicas", value = $"{decision.From} -> {decision.To}" },
+                                    new { title = "reason", value = decision.Reason },
+                                    new { title = "at", value = decision.At.ToString("O", System.Globalization.CultureInfo.InvariantCulture) },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        };
+    }
+
+    private async Task PostAsync(HttpClient client, Uri url, object body, CancellationToken cancellationToken)
+    {
+        using var response = await client.PostAsJsonAsync(url, body, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            // The URL holds the webhook's secret: name only its host.
+            logger.LogWarning("Chat webhook at {Host} answered {Status}", url.Host, (int)response.StatusCode);
+            throw new HttpRequestException($"Chat webhook at {url.Host} answered {(int)response.StatusCode}.");
+        }
+    }
+}
+
+/// <summary>On a queue of its own: a chat webhook that is down is retried by the bus and never holds up a scale.</summary>
+public sealed class DecisionNotifier(ChatNotifications notifications) : IConsumer<ScaleDecisionRecorded>
+{
+    public Task Consume(ConsumeContext<ScaleDecisionRecorded> context) =>
+        ChatNotifications.Worth(context.Message) ? notifications.NotifyAsync(context.Message, context.CancellationToken) : Task.CompletedTask;
+}
+
+public sealed class DecisionNotifierDefinition : ConsumerDefinition<DecisionNotifier>
+{
+    public DecisionNotifierDefinition() => EndpointName = "scaler-notifications";
+}

@@ -1,0 +1,124 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using PretixOps.ServiceDefaults;
+using PretixOps.TestSupport;
+
+namespace PretixOps.Scaler.Tests;
+
+public sealed class PolicyConfigurationTests
+{
+    private static readonly string ShippedPolicy = RepositoryPaths.Combine("deploy", "scaler", "policy.json");
+
+    [Fact]
+    public void The_shipped_policy_binds_and_validates()
+    {
+        var options = Bind(new ConfigurationBuilder().AddJsonFile(ShippedPolicy)).Value;
+
+        Assert.Equal(["pretix_redisslave", "pretix_web"], options.Services.Keys.Order(StringComparer.Ordinal));
+        var web = options.Services["pretix_web"];
+        Assert.Equal((2, 6, "1", "1"), (web.Min, web.Max, web.StepUp, web.StepDown));
+        Assert.Equal(
+            (TimeSpan.FromMinutes(3), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5)),
+            (web.CooldownUp, web.CooldownDown, web.StabilizationWindow));
+        Assert.Equal((false, false), (web.Paused, web.DryRun));
+        Assert.All(options.Rules, rule => Assert.Equal(Direction.Up, rule.Direction));
+    }
+
+    [Theory]
+    [InlineData("NGINX-Pretix Response Time alert", "pretix_web")]
+    [InlineData("PRETIX-Order POST Time Distribution alert", "pretix_web")]
+    [InlineData("PRETIX-Number of Events alert[test]", "pretix_web")]
+    [InlineData("REDIS-# Connected Clients alert", "pretix_redisslave")]
+    [InlineData("HAPROXY-Proxy Average Response Time of Redis alert", "pretix_redisslave")]
+    public void The_shipped_policy_scales_up_on_each_alarm_of_the_report(string alertname, string service)
+    {
+        var options = Bind(new ConfigurationBuilder().AddJsonFile(ShippedPolicy)).Value;
+
+        var rule = Assert.Single(options.Rules, r => r.Alertname == alertname);
+        Assert.Equal((service, Direction.Up), (rule.Service, rule.Direction));
+        Assert.Same(rule, options.Rules.First(r => r.Matches(alertname, new Dictionary<string, string>())));
+    }
+
+    [Theory]
+    [InlineData("Scaler:Services:pretix_web:Max", "1", "Scaler:Services:pretix_web: Max must be at least Min and at most 1000.")]
+    [InlineData("Scaler:Services:pretix_web:Max", "1001", "Scaler:Services:pretix_web: Max must be at least Min and at most 1000.")]
+    [InlineData("Scaler:Services:pretix_web:Min", "-1", "Scaler:Services:pretix_web: Min must not be negative.")]
+    [InlineData("Scaler:Services:pretix_web:StepUp", "0",
+        "Scaler:Services:pretix_web: StepUp '0' must be a whole number of replicas (1 to 1000) or a percentage (1% to 10000%).")]
+    [InlineData("Scaler:Services:pretix_web:StepUp", "abc",
+        "Scaler:Services:pretix_web: StepUp 'abc' must be a whole number of replicas (1 to 1000) or a percentage (1% to 10000%).")]
+    [InlineData("Scaler:Services:pretix_web:StepDown", "-1%",
+        "Scaler:Services:pretix_web: StepDown '-1%' must be a whole number of replicas (1 to 1000) or a percentage (1% to 10000%).")]
+    [InlineData("Scaler:Services:pretix_web:CooldownUp", "-00:01:00",
+        "Scaler:Services:pretix_web: cooldowns and the stabilization window must not be negative.")]
+    [InlineData("Scaler:Rules:0:Service", "pretix_db", "Scaler:Rules:0: Service 'pretix_db' is not under Scaler:Services.")]
+    [InlineData("Scaler:Rules:0:Alertname", "",
+        "Scaler:Rules:0: match an Alertname or Labels, or the rule would match every alert.")]
+    [InlineData("Scaler:Rules:0:Name", "", "Scaler:Rules:0: Name is required.")]
+    [InlineData("Scaler:MaxUpdateAttempts", "0", "Scaler:MaxUpdateAttempts: The field MaxUpdateAttempts must be between 1 and 20.")]
+    public void A_bad_policy_is_refused_naming_the_setting(string key, string value, string expected)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Scaler:Services:pretix_web:Min"] = "2",
+            ["Scaler:Services:pretix_web:Max"] = "6",
+            ["Scaler:Rules:0:Name"] = "web-response-time",
+            ["Scaler:Rules:0:Alertname"] = "NGINX-Pretix Response Time alert",
+            ["Scaler:Rules:0:Service"] = "pretix_web",
+            [key] = value,
+        };
+
+        var error = Assert.Throws<OptionsValidationException>(() => Bind(new ConfigurationBuilder().AddInMemoryCollection(settings)).Value);
+
+        Assert.Equal(expected, ConfigurationFailure.Describe(error));
+    }
+
+    [Fact]
+    public void A_rule_naming_a_service_with_a_path_in_it_is_refused()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Scaler:Rules:0:Name"] = "escape",
+            ["Scaler:Rules:0:Labels:service"] = "x",
+            ["Scaler:Rules:0:Service"] = "../x",
+        };
+
+        var error = Assert.Throws<OptionsValidationException>(() => Bind(new ConfigurationBuilder().AddInMemoryCollection(settings)).Value);
+
+        Assert.Equal("Scaler:Rules:0: Service '../x' is not under Scaler:Services.", ConfigurationFailure.Describe(error));
+    }
+
+    [Theory]
+    [InlineData("Scaler:Maximum", "6", "'Maximum'")]
+    [InlineData("Scaler:Services:pretix_web:Maximum", "6", "'Maximum'")]
+    [InlineData("Scaler:Rules:0:Alert", "Disk full", "'Alert'")]
+    [InlineData("Scaler:Services:pretix_web:Max", "six", "'Scaler:Services:pretix_web:Max'")]
+    [InlineData("Scaler:Services:pretix_web:CooldownUp", "3 minutes", "'Scaler:Services:pretix_web:CooldownUp'")]
+    [InlineData("Scaler:Rules:0:Direction", "Sideways", "'Scaler:Rules:0:Direction'")]
+    public void A_misspelt_or_mistyped_policy_setting_is_an_error_not_a_silent_default(string key, string value, string named)
+    {
+        var settings = new Dictionary<string, string?> { [key] = value };
+
+        var error = Assert.Throws<InvalidOperationException>(() => Bind(new ConfigurationBuilder().AddInMemoryCollection(settings)).Value);
+
+        Assert.NotNull(ConfigurationFailure.Describe(error));
+        Assert.Contains(Messages(error), m => m.Contains(named, StringComparison.Ordinal));
+    }
+
+    private static IEnumerable<string> Messages(Exception error)
+    {
+        for (Exception? e = error; e is not null; e = e.InnerException)
+        {
+            yield return e.Message;
+        }
+    }
+
+    private static IOptions<ScalerOptions> Bind(IConfigurationBuilder configuration)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration.Build());
+        services.AddValidatedOptions<ScalerOptions>(ScalerOptions.Section);
+        return services.BuildServiceProvider().GetRequiredService<IOptions<ScalerOptions>>();
+    }
+}

@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using PretixOps.Contracts;
+using PretixOps.ServiceDefaults;
+
+namespace PretixOps.Scaler.Tests;
+
+public sealed class RegressionTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("pretixops-scaler-regress-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Theory]
+    [InlineData("1001")]
+    [InlineData("2147483647")]
+    [InlineData("10001%")]
+    [InlineData("2147483647%")]
+    public void A_step_too_large_to_compute_safely_is_refused(string step)
+    {
+        Assert.False(ScaleStep.TryParse(step, out _));
+    }
+
+    [Fact]
+    public void The_largest_percent_step_of_the_largest_service_does_not_overflow()
+    {
+        Assert.Equal(100_000, ScaleStep.Parse("10000%").Of(1000));
+    }
+
+    [Fact]
+    public void The_first_decision_after_a_line_torn_by_a_crash_survives_the_next_restart()
+    {
+        var path = Path.Combine(_folder, "decisions.jsonl");
+        using (var history = new DecisionHistory(path))
+        {
+            history.Record("k1", Decision(), Direction.Up);
+        }
+
+        File.AppendAllText(path, "{\"kind\":\"deci");
+        using (var history = new DecisionHistory(path))
+        {
+            history.Record("k2", Decision(), Direction.Up);
+        }
+
+        using var restarted = new DecisionHistory(path);
+        Assert.True(restarted.IsDecided("k1"));
+        Assert.True(restarted.IsDecided("k2"));
+    }
+
+    [Fact]
+    public void A_misspelt_key_inside_a_service_policy_is_named_in_the_error()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Scaler:Services:pretix_web:Max"] = "6",
+            ["Scaler:Services:pretix_web:Maxx"] = "6",
+        }).Build());
+        services.AddValidatedOptions<ScalerOptions>(ScalerOptions.Section);
+
+        var error = Assert.Throws<InvalidOperationException>(
+            () => services.BuildServiceProvider().GetRequiredService<IOptions<ScalerOptions>>().Value);
+
+        Assert.Contains("'Maxx'", ConfigurationFailure.Describe(error), StringComparison.Ordinal);
+    }
+
+    private static ScaleDecisionRecorded Decision() =>
+        new(Guid.NewGuid(), "pretix_web", 2, 3, ScaleOutcome.Applied, "step up 1", "alertmanager:f:2026-11-26T10:00:00.000Z", DateTimeOffset.UtcNow);
+}
