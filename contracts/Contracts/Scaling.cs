@@ -12,6 +12,8 @@ public sealed record ScaleService(
 
 /// <summary>The Scaler decided what to do about a trigger, including deciding to do nothing.</summary>
 /// <param name="Trigger">The alert id, or <c>operator:NAME</c> for a <see cref="ScaleService"/>.</param>
+/// <param name="TriggerKey">What makes a trigger the same again (the alert episode and whether it fired or
+/// resolved, an operator's message): Scaler replicas share their records by it. Added after the first version.</param>
 public sealed record ScaleDecisionRecorded(
     Guid DecisionId,
     string Service,
@@ -20,7 +22,8 @@ public sealed record ScaleDecisionRecorded(
     ScaleOutcome Outcome,
     string Reason,
     string Trigger,
-    DateTimeOffset At);
+    DateTimeOffset At,
+    string? TriggerKey = null);
 
 /// <summary>A decision changed a service's replica count in Docker Swarm.</summary>
 public sealed record ServiceScaled(

@@ -37,7 +37,7 @@ up() {
       discovery-writer) extra=(DiscoveryWriter__OutputDirectory="$STATE/sd"
         DiscoveryWriter__StateDirectory="$STATE/discovery-writer" DiscoveryWriter__InstanceName=local) ;;
       scaler) extra=(ConfigFile="$ROOT/deploy/scaler/policy.json" Scaler__DockerHost="$PRETIXOPS_DOCKER_HOST"
-        Scaler__StateDirectory="$STATE/scaler") ;;
+        Scaler__StateDirectory="$STATE/scaler" Scaler__InstanceName=local) ;;
       alert-ingest) extra=(AlertIngest__Alertmanager__TokensFile="$STATE/secrets/api_token"
         AlertIngest__Grafana__TokensFile="$STATE/secrets/api_token" AlertIngest__GrafanaLegacy__TokensFile="$STATE/secrets/api_token") ;;
     esac

@@ -20,6 +20,7 @@ public sealed class DecisionHistory : IDisposable
 
     private readonly Lock _gate = new();
     private readonly List<ScaleDecisionRecorded> _decisions = [];
+    private readonly HashSet<Guid> _known = [];
     private readonly HashSet<string> _decided = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Intent> _intents = new(StringComparer.Ordinal);
     private readonly Dictionary<(string, Direction), DateTimeOffset> _applied = [];
@@ -145,6 +146,29 @@ public sealed class DecisionHistory : IDisposable
     public void Record(string key, ScaleDecisionRecorded decision, Direction? direction) =>
         Append(new Entry("decision", decision.Service, key, decision, direction));
 
+    /// <summary>
+    /// Takes in a decision another replica made (from its <see cref="ScaleDecisionRecorded"/>), so that a
+    /// standby which becomes the active consumer knows what was decided and when: duplicates stay
+    /// duplicates and cooldowns hold across a failover. Returns false for a decision already known.
+    /// </summary>
+    public bool Import(ScaleDecisionRecorded decision)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        lock (_gate)
+        {
+            if (_known.Contains(decision.DecisionId))
+            {
+                return false;
+            }
+        }
+
+        var direction = decision.Outcome == ScaleOutcome.Applied && decision.To != decision.From
+            ? (Direction?)(decision.To > decision.From ? Direction.Up : Direction.Down)
+            : null;
+        Append(new Entry("decision", decision.Service, decision.TriggerKey, decision, direction));
+        return true;
+    }
+
     public void Dispose() => _journal?.Dispose();
 
     private static byte LastByte(string path)
@@ -180,6 +204,11 @@ public sealed class DecisionHistory : IDisposable
                 _deferred[entry.Service] = deferred;
                 break;
             case "decision" when entry.Decision is { } decision:
+                if (!_known.Add(decision.DecisionId))
+                {
+                    break;
+                }
+
                 _decisions.Add(decision);
                 _intents.Remove(entry.Key ?? "");
                 if (decision.Outcome != ScaleOutcome.Failed && entry.Key is not null)

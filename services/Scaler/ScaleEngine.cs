@@ -153,7 +153,7 @@ public sealed class ScaleEngine(
         ScaleRequest request, string service, int from, int to, ScaleOutcome outcome, string reason,
         IPublishEndpoint publish, CancellationToken cancellationToken, bool noChange = false)
     {
-        var decision = new ScaleDecisionRecorded(Guid.NewGuid(), service, from, to, outcome, reason, request.Trigger, clock.GetUtcNow());
+        var decision = new ScaleDecisionRecorded(Guid.NewGuid(), service, from, to, outcome, reason, request.Trigger, clock.GetUtcNow(), request.Key);
         history.Record(request.Key, decision, outcome == ScaleOutcome.Applied && !noChange ? Direction(from, to) : null);
         Decisions.WithLabels(service, outcome.ToString()).Inc();
         await publish.Publish(decision, cancellationToken);

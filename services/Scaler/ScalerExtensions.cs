@@ -22,6 +22,7 @@ public static class ScalerExtensions
             bus.AddConsumer<ScaleConsumer, ScaleConsumerDefinition>();
             bus.AddConsumer<FailedScaleConsumer, FailedScaleConsumerDefinition>();
             bus.AddConsumer<DecisionNotifier, DecisionNotifierDefinition>();
+            bus.AddConsumer<RecordReplicaConsumer, RecordReplicaConsumerDefinition>();
         });
         return builder;
     }

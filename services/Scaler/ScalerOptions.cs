@@ -17,6 +17,10 @@ public sealed class ScalerOptions : IValidatableObject
     [Required]
     public string StateDirectory { get; set; } = "state";
 
+    /// <summary>This replica's name: its copy of the decision record arrives on <c>scaler-record-&lt;InstanceName&gt;</c>.</summary>
+    [Required]
+    public string InstanceName { get; set; } = Environment.MachineName;
+
     /// <summary>Attempts of one update when Docker answers "update out of sequence" (another writer won the race).</summary>
     [Range(1, 20)]
     public int MaxUpdateAttempts { get; set; } = 5;
@@ -41,6 +45,11 @@ public sealed class ScalerOptions : IValidatableObject
             {
                 yield return new ValidationResult(problem, [$"Services:{name}"]);
             }
+        }
+
+        if (!Names.IsValid(InstanceName))
+        {
+            yield return new ValidationResult("InstanceName " + Names.Rule, [nameof(InstanceName)]);
         }
 
         foreach (var problem in Notifications.Problems())

@@ -80,7 +80,8 @@ internal static class Samples
             Outcome: ScaleOutcome.Applied,
             Reason: "rule web-response-time: step up 1",
             Trigger: "alertmanager:5c1e2d3f4a5b6c7d:2026-11-26T09:25:00Z",
-            At: At),
+            At: At,
+            TriggerKey: "alertmanager:5c1e2d3f4a5b6c7d:2026-11-26T09:25:00Z/fired"),
         new ServiceScaled(new Guid("0b6f3a52-6a77-4c55-9d0e-2f4f5b3c8a91"), "pretix_web", 2, 3, At),
     ];
 }

@@ -172,6 +172,31 @@ public sealed class ScalerTests : IAsyncLifetime
         Assert.Equal(3, await ReplicasAsync(_web));
     }
 
+    [Fact]
+    public async Task A_standby_scaler_knows_the_active_ones_decisions_and_holds_its_cooldown_after_a_kill_9()
+    {
+        await using var first = await StartScalerAsync(max: 5, cooldownUp: "00:10:00");
+        await using var second = await StartScalerAsync(max: 5, cooldownUp: "00:10:00");
+
+        await PublishAsync(Fired("on-the-active"));
+        Assert.Equal(3, await ReplicasWhenAsync(_web, 3));
+        foreach (var scaler in new[] { first, second })
+        {
+            var shared = await DecisionsWhenAsync(scaler, d => d.Any(x => x.Outcome == ScaleOutcome.Applied));
+            Assert.Single(shared, x => x.Outcome == ScaleOutcome.Applied && x.Trigger.Contains("on-the-active", StringComparison.Ordinal));
+        }
+
+        var active = (await first.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative)))
+            .Contains($"pretixops_scaler_decisions_total{{service=\"{_web}\",outcome=\"Applied\"}} 1", StringComparison.Ordinal) ? first : second;
+        var standby = active == first ? second : first;
+        await active.KillAsync();
+
+        await PublishAsync(Fired("after-failover"));
+        var decisions = await DecisionsWhenAsync(standby, d => d.Any(x => x.Trigger.Contains("after-failover", StringComparison.Ordinal)));
+        Assert.Equal(ScaleOutcome.Cooldown, decisions.First(x => x.Trigger.Contains("after-failover", StringComparison.Ordinal)).Outcome);
+        Assert.Equal(3, await ReplicasAsync(_web));
+    }
+
     private static async Task PurgeAsync(HttpClient management, string queue)
     {
         using var purged = await management.DeleteAsync(new Uri($"queues/%2F/{queue}/contents", UriKind.Relative));

@@ -49,6 +49,20 @@ public sealed class RegressionTests : IDisposable
     }
 
     [Fact]
+    public void A_decision_imported_from_another_replica_counts_as_decided_and_starts_its_cooldown_once()
+    {
+        using var history = new DecisionHistory(Path.Combine(_folder, "replica.jsonl"));
+        var foreign = Decision() with { TriggerKey = "alertmanager:f:2026-11-26T10:00:00.000Z/fired" };
+
+        Assert.True(history.Import(foreign));
+        Assert.False(history.Import(foreign));
+
+        Assert.True(history.IsDecided("alertmanager:f:2026-11-26T10:00:00.000Z/fired"));
+        Assert.Equal(foreign.At, history.LastApplied("pretix_web", Direction.Up));
+        Assert.Single(history.Query(null, null, null));
+    }
+
+    [Fact]
     public void A_misspelt_key_inside_a_service_policy_is_named_in_the_error()
     {
         var services = new ServiceCollection();
