@@ -35,6 +35,8 @@ BUSYBOX_IMAGE=pretixops/busybox:local
 # socket and exec root go to a short folder named after the state folder.
 DOCKER_RUN=/run/pretixops-$(printf '%s' "$STATE" | sha1sum | cut -c1-10)
 DOCKER_SOCK=$DOCKER_RUN/docker.sock
+DOCKER_TLS_PORT=${PRETIXOPS_DOCKER_TLS_PORT:-23760}
+DOCKER_TLS=$STATE/docker-tls
 
 log() { printf '[infra] %s\n' "$*" >&2; }
 die() { printf '[infra] error: %s\n' "$*" >&2; exit 1; }
@@ -175,13 +177,34 @@ status_rabbitmq() { rabbitmqctl status >/dev/null 2>&1; }
 
 docker_cli() { DOCKER_HOST=unix://$DOCKER_SOCK docker "$@"; }
 
+# The Engine API also over TCP with TLS client certificates, as a remote Scaler reaches a manager: a
+# private CA, a server certificate for 127.0.0.1 and a client certificate, made once.
+make_docker_tls() {
+  [[ -s $DOCKER_TLS/client-key.pem ]] && return 0
+  mkdir -p "$DOCKER_TLS"
+  (
+    cd "$DOCKER_TLS"
+    umask 077
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=pretixops-local-ca" -keyout ca-key.pem -out ca.pem
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server-key.pem -out server.csr
+    printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 3650 -extfile server.ext -out server-cert.pem
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=pretixops-scaler" -keyout client-key.pem -out client.csr
+    printf 'extendedKeyUsage=clientAuth\n' >client.ext
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 3650 -extfile client.ext -out client-cert.pem
+  ) >"$LOGS/docker-tls.log" 2>&1 || fail_with_log "docker TLS certificates" "$LOGS/docker-tls.log"
+}
+
 start_docker() {
   ensure_dirs
   mkdir -p "$STATE/docker/data" "$DOCKER_RUN/exec"
+  make_docker_tls
   if ! docker_cli info >/dev/null 2>&1; then
-    log "starting dockerd on $DOCKER_SOCK"
+    log "starting dockerd on $DOCKER_SOCK and tcp://127.0.0.1:$DOCKER_TLS_PORT (TLS)"
     setsid dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs \
-      --host "unix://$DOCKER_SOCK" --data-root "$STATE/docker/data" --exec-root "$DOCKER_RUN/exec" \
+      --host "unix://$DOCKER_SOCK" --host "tcp://127.0.0.1:$DOCKER_TLS_PORT" --tlsverify \
+      --tlscacert "$DOCKER_TLS/ca.pem" --tlscert "$DOCKER_TLS/server-cert.pem" --tlskey "$DOCKER_TLS/server-key.pem" \
+      --data-root "$STATE/docker/data" --exec-root "$DOCKER_RUN/exec" \
       --pidfile "$RUN/dockerd.pid" >"$LOGS/dockerd.log" 2>&1 </dev/null &
     wait_for dockerd "$LOGS/dockerd.log" 60 docker_cli info
   fi
@@ -297,6 +320,8 @@ PRETIXOPS_RABBITMQ_MGMT_PORT=$RABBITMQ_MGMT_PORT
 PRETIXOPS_RABBITMQ_USER=$RABBITMQ_USER
 PRETIXOPS_RABBITMQ_PASSWORD_FILE=$SECRETS/rabbitmq_password
 PRETIXOPS_DOCKER_HOST=unix://$DOCKER_SOCK
+PRETIXOPS_DOCKER_TLS_HOST=tcp://127.0.0.1:$DOCKER_TLS_PORT
+PRETIXOPS_DOCKER_TLS_DIR=$DOCKER_TLS
 PRETIXOPS_BUSYBOX_IMAGE=$BUSYBOX_IMAGE
 PRETIXOPS_SNMPD_ENDPOINT=127.0.0.1:$SNMPD_PORT
 PRETIXOPS_PROMETHEUS_URL=http://127.0.0.1:$PROMETHEUS_PORT

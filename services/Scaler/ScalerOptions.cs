@@ -13,6 +13,17 @@ public sealed class ScalerOptions : IValidatableObject
     [Required]
     public string DockerHost { get; set; } = "unix:///var/run/docker.sock";
 
+    /// <summary>For <c>tcp://</c>: the CA that signed the daemon's certificate (PEM). Set all three TLS files or none.</summary>
+    public string? TlsCaFile { get; set; }
+
+    /// <summary>The Scaler's client certificate (PEM), signed by a CA the daemon trusts (<c>--tlsverify</c>).</summary>
+    public string? TlsCertFile { get; set; }
+
+    /// <summary>The client certificate's private key (PEM): a secret, from a file only.</summary>
+    public string? TlsKeyFile { get; set; }
+
+    public bool UsesTls => TlsCaFile is not null || TlsCertFile is not null || TlsKeyFile is not null;
+
     /// <summary>Where the decision record (<c>decisions.jsonl</c>) survives restarts.</summary>
     [Required]
     public string StateDirectory { get; set; } = "state";
@@ -44,6 +55,27 @@ public sealed class ScalerOptions : IValidatableObject
             foreach (var problem in policy.Problems())
             {
                 yield return new ValidationResult(problem, [$"Services:{name}"]);
+            }
+        }
+
+        if (!Uri.TryCreate(DockerHost, UriKind.Absolute, out var docker) || docker.Scheme is not ("unix" or "tcp" or "http" or "https"))
+        {
+            yield return new ValidationResult("must be unix:///path/to/docker.sock or tcp://host:port.", [nameof(DockerHost)]);
+        }
+
+        if (UsesTls)
+        {
+            foreach (var (name, file) in new[] { (nameof(TlsCaFile), TlsCaFile), (nameof(TlsCertFile), TlsCertFile), (nameof(TlsKeyFile), TlsKeyFile) })
+            {
+                if (string.IsNullOrWhiteSpace(file) || !File.Exists(file))
+                {
+                    yield return new ValidationResult($"{name} must name an existing PEM file (set all three TLS files, or none).", [name]);
+                }
+            }
+
+            if (docker is { Scheme: "unix" })
+            {
+                yield return new ValidationResult("TLS files are for a tcp:// DockerHost, not a unix socket.", [nameof(DockerHost)]);
             }
         }
 

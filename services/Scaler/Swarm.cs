@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Microsoft.Extensions.Options;
@@ -30,7 +32,7 @@ public sealed class DockerSwarm(IOptions<ScalerOptions> options) : ISwarm, IDisp
     private static readonly Counter ApiErrors = Metrics.CreateCounter(
         "pretixops_scaler_docker_errors_total", "Engine API calls that failed.", "call");
 
-    private readonly DockerClient _docker = new DockerClientConfiguration(new Uri(options.Value.DockerHost)).CreateClient();
+    private readonly DockerClient _docker = DockerClients.Create(options.Value);
 
     public async Task<ServiceState> InspectAsync(string service, CancellationToken cancellationToken)
     {
@@ -80,6 +82,41 @@ public sealed class DockerSwarm(IOptions<ScalerOptions> options) : ISwarm, IDisp
     }
 
     public void Dispose() => _docker.Dispose();
+}
+
+/// <summary>The Engine API client: the local socket, or TCP with TLS client certificates (mutual TLS, as <c>dockerd --tlsverify</c> wants).</summary>
+public static class DockerClients
+{
+    public static DockerClient Create(ScalerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var endpoint = new Uri(options.DockerHost);
+        if (!options.UsesTls)
+        {
+            return new DockerClientConfiguration(endpoint).CreateClient();
+        }
+
+        var ca = X509CertificateLoader.LoadCertificateFromFile(options.TlsCaFile!);
+        var client = X509Certificate2.CreateFromPemFile(options.TlsCertFile!, options.TlsKeyFile!);
+        var credentials = new Docker.DotNet.X509.CertificateCredentials(client)
+        {
+            // The daemon's certificate must chain to the configured CA (and only to it) and name the host.
+            ServerCertificateValidationCallback = (_, certificate, _, errors) =>
+            {
+                if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None)
+                {
+                    return false;
+                }
+
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(ca);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                return chain.Build(new X509Certificate2(certificate));
+            },
+        };
+        return new DockerClientConfiguration(new UriBuilder(endpoint) { Scheme = "https" }.Uri, credentials).CreateClient();
+    }
 }
 
 /// <summary>Docker says the service does not exist: scaling it can never succeed.</summary>

@@ -18,6 +18,8 @@ internal static class Infrastructure
     public static string RabbitUser => Get("PRETIXOPS_RABBITMQ_USER");
     public static string RabbitPasswordFile => Get("PRETIXOPS_RABBITMQ_PASSWORD_FILE");
     public static string DockerHost => Get("PRETIXOPS_DOCKER_HOST");
+    public static string DockerTlsHost => Get("PRETIXOPS_DOCKER_TLS_HOST");
+    public static string DockerTlsDir => Get("PRETIXOPS_DOCKER_TLS_DIR");
     public static string BusyboxImage => Get("PRETIXOPS_BUSYBOX_IMAGE");
     public static string InfraScript => Get("PRETIXOPS_INFRA_SCRIPT");
     public static string PrometheusBinary => "prometheus";

@@ -117,6 +117,24 @@ public sealed class ScalerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Over_tcp_with_tls_client_certificates_an_alert_scales_the_service()
+    {
+        await using var scaler = await StartScalerAsync(max: 4, cooldownUp: "00:00:00", extra: new Dictionary<string, string?>
+        {
+            ["Scaler__DockerHost"] = Infrastructure.DockerTlsHost,
+            ["Scaler__TlsCaFile"] = Path.Combine(Infrastructure.DockerTlsDir, "ca.pem"),
+            ["Scaler__TlsCertFile"] = Path.Combine(Infrastructure.DockerTlsDir, "client-cert.pem"),
+            ["Scaler__TlsKeyFile"] = Path.Combine(Infrastructure.DockerTlsDir, "client-key.pem"),
+        });
+
+        await PublishAsync(Fired("over-tls"));
+
+        Assert.Equal(3, await ReplicasWhenAsync(_web, 3));
+        var decisions = await DecisionsAsync(scaler);
+        Assert.Contains(decisions, x => x.Outcome == ScaleOutcome.Applied && x.Trigger.Contains("over-tls", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_cooldown_survives_a_kill_9_of_the_scaler()
     {
         var state = Directory.CreateTempSubdirectory("pretixops-scaler-state-").FullName;
@@ -228,7 +246,8 @@ public sealed class ScalerTests : IAsyncLifetime
         return moved;
     }
 
-    private async Task<ServiceProcess> StartScalerAsync(int max, string cooldownUp, string? stateDirectory = null)
+    private async Task<ServiceProcess> StartScalerAsync(
+        int max, string cooldownUp, string? stateDirectory = null, IReadOnlyDictionary<string, string?>? extra = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -245,6 +264,11 @@ public sealed class ScalerTests : IAsyncLifetime
         if (stateDirectory is not null)
         {
             settings["Scaler__StateDirectory"] = stateDirectory;
+        }
+
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
         }
 
         var scaler = ServiceProcess.Start("Scaler", settings);

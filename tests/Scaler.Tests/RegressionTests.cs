@@ -79,6 +79,36 @@ public sealed class RegressionTests : IDisposable
         Assert.Contains("'Maxx'", ConfigurationFailure.Describe(error), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("tcp://127.0.0.1:2376", true, false, "Scaler:TlsCertFile: TlsCertFile must name an existing PEM file")]
+    [InlineData("unix:///var/run/docker.sock", true, true, "Scaler:DockerHost: TLS files are for a tcp:// DockerHost")]
+    [InlineData("ftp://docker", false, false, "Scaler:DockerHost: must be unix:///path/to/docker.sock or tcp://host:port.")]
+    public void A_docker_connection_that_cannot_work_stops_the_service_naming_the_setting(string host, bool ca, bool cert, string expected)
+    {
+        var pem = Path.Combine(_folder, "some.pem");
+        File.WriteAllText(pem, "-----BEGIN CERTIFICATE-----\n");
+        var settings = new Dictionary<string, string?> { ["Scaler:DockerHost"] = host };
+        if (ca)
+        {
+            settings["Scaler:TlsCaFile"] = pem;
+        }
+
+        if (cert)
+        {
+            settings["Scaler:TlsCertFile"] = pem;
+            settings["Scaler:TlsKeyFile"] = pem;
+        }
+
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        services.AddValidatedOptions<ScalerOptions>(ScalerOptions.Section);
+
+        var error = Assert.Throws<OptionsValidationException>(
+            () => services.BuildServiceProvider().GetRequiredService<IOptions<ScalerOptions>>().Value);
+
+        Assert.Contains(expected, ConfigurationFailure.Describe(error), StringComparison.Ordinal);
+    }
+
     private static ScaleDecisionRecorded Decision() =>
         new(Guid.NewGuid(), "pretix_web", 2, 3, ScaleOutcome.Applied, "step up 1", "alertmanager:f:2026-11-26T10:00:00.000Z", DateTimeOffset.UtcNow);
 }
