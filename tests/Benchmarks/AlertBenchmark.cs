@@ -38,7 +38,7 @@ internal static class AlertBenchmark
         Run ours;
         double peak;
         // Alerts are published as mandatory: bind a queue where the Scaler's will be, or every one is refused.
-        using var management = Management();
+        using var management = Machine.Management();
         await BindQueueAsync(management);
         try
         {
@@ -73,14 +73,6 @@ internal static class AlertBenchmark
 
     private const string Queue = "bench-alert-events";
     private const string Exchange = "PretixOps.Contracts:AlertFired";
-
-    private static HttpClient Management()
-    {
-        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Machine.Infra["PRETIXOPS_RABBITMQ_MGMT_PORT"]}/api/") };
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(
-            Encoding.UTF8.GetBytes($"{Machine.Infra["PRETIXOPS_RABBITMQ_USER"]}:{File.ReadAllText(Machine.Infra["PRETIXOPS_RABBITMQ_PASSWORD_FILE"]).Trim()}")));
-        return http;
-    }
 
     /// <summary>The message-type exchange as MassTransit declares it (durable fanout), and a durable queue bound to it.</summary>
     private static async Task BindQueueAsync(HttpClient management)

@@ -85,6 +85,15 @@ internal static class Machine
         return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
     }
 
+    /// <summary>The local broker's management API, with the project's credentials.</summary>
+    public static HttpClient Management()
+    {
+        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Infra["PRETIXOPS_RABBITMQ_MGMT_PORT"]}/api/") };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(
+            System.Text.Encoding.UTF8.GetBytes($"{Infra["PRETIXOPS_RABBITMQ_USER"]}:{File.ReadAllText(Infra["PRETIXOPS_RABBITMQ_PASSWORD_FILE"]).Trim()}")));
+        return http;
+    }
+
     public static void Stop(Process process)
     {
         if (!process.HasExited)

@@ -201,12 +201,8 @@ internal static partial class RegistrationBenchmark
     /// <summary>The benchmark replica's durable queue would otherwise linger in the local broker for a day.</summary>
     private static async Task DeleteQueueAsync(string queue)
     {
-        using var http = new HttpClient();
-        var credentials = Convert.ToBase64String(Encoding.UTF8.GetBytes(
-            $"{Machine.Infra["PRETIXOPS_RABBITMQ_USER"]}:{File.ReadAllText(Machine.Infra["PRETIXOPS_RABBITMQ_PASSWORD_FILE"]).Trim()}"));
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", credentials);
-        using var response = await http.DeleteAsync(new Uri(
-            $"http://127.0.0.1:{Machine.Infra["PRETIXOPS_RABBITMQ_MGMT_PORT"]}/api/queues/%2F/{Uri.EscapeDataString(queue)}"));
+        using var management = Machine.Management();
+        using var response = await management.DeleteAsync(new Uri($"queues/%2F/{Uri.EscapeDataString(queue)}", UriKind.Relative));
     }
 
     internal static double Median(List<double> values)
