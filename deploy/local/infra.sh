@@ -94,6 +94,8 @@ install() {
   [[ -x /bin/busybox ]] || missing+=(busybox-static)
   command -v curl >/dev/null || missing+=(curl)
   command -v openssl >/dev/null || missing+=(openssl)
+  command -v pkill >/dev/null || missing+=(procps)
+  command -v setsid >/dev/null || missing+=(util-linux)
   ((${#missing[@]} == 0)) && return 0
   [[ $(id -u) == 0 ]] || die "missing packages (${missing[*]}); run as root or install them: apt-get install ${missing[*]}"
   log "installing ${missing[*]}"

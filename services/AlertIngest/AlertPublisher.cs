@@ -21,33 +21,9 @@ public sealed class AlertPublisher(
 
     public async Task<bool> TryPublishAllAsync(IReadOnlyList<object> events, CancellationToken cancellationToken)
     {
-        if (events.Count == 0)
+        using (PublishSeconds.NewTimer())
         {
-            return true;
-        }
-
-        if (bus.CheckHealth().Status == BusHealthStatus.Unhealthy)
-        {
-            return false;
-        }
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.Value.PublishTimeout);
-        try
-        {
-            using (PublishSeconds.NewTimer())
-            {
-                // Concurrently: the confirms of a 1,000-alert payload arrive together, not one round trip each.
-                await Task.WhenAll(events.Select(e => publish.PublishMandatory(e, timeout.Token)));
-            }
-
-            return true;
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or MassTransitException or RabbitMqConnectionException
-                                       or InvalidOperationException && !cancellationToken.IsCancellationRequested)
-        {
-            logger.LogWarning("Alerts not confirmed by the broker, answering 503: {Reason}", ex.Message);
-            return false;
+            return await publish.TryPublishConfirmedAsync(bus, events, options.Value.PublishTimeout, logger, cancellationToken);
         }
     }
 }

@@ -28,31 +28,13 @@ public sealed class RegistrationPublisher(
     public async Task<bool> TryPublishAsync<T>(T message, string path, CancellationToken cancellationToken)
         where T : class
     {
-        // A bus known to be down answers at once instead of holding the caller for the whole timeout.
-        if (bus.CheckHealth().Status == BusHealthStatus.Unhealthy)
+        bool confirmed;
+        using (PublishSeconds.NewTimer())
         {
-            Count(path, "unavailable");
-            return false;
+            confirmed = await publish.TryPublishConfirmedAsync(bus, [message], options.Value.PublishTimeout, logger, cancellationToken);
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.Value.PublishTimeout);
-        try
-        {
-            using (PublishSeconds.NewTimer())
-            {
-                await publish.PublishMandatory(message, timeout.Token);
-            }
-
-            Count(path, "accepted");
-            return true;
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or MassTransitException or RabbitMqConnectionException
-                                       or InvalidOperationException && !cancellationToken.IsCancellationRequested)
-        {
-            logger.LogWarning("Not confirmed by the broker, answering 503: {Reason}", ex.Message);
-            Count(path, "unavailable");
-            return false;
-        }
+        Count(path, confirmed ? "accepted" : "unavailable");
+        return confirmed;
     }
 }
