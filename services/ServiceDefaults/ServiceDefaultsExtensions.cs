@@ -70,10 +70,27 @@ public static class ServiceDefaultsExtensions
         app.UseStatusCodePages();
         app.UseHttpMetrics(options => options.ReduceStatusCodeCardinality());
 
-        app.MapMetrics("/metrics");
+        if (app.Services.GetServices<IMetricsSource>().Any())
+        {
+            app.MapGet("/metrics", WriteMetricsAsync);
+        }
+        else
+        {
+            app.MapMetrics("/metrics");
+        }
         app.MapHealthChecks(LivePath, Health(LiveTag));
         app.MapHealthChecks(ReadyPath, Health(ReadyTag));
         return app;
+    }
+
+    private static async Task WriteMetricsAsync(HttpContext context, IEnumerable<IMetricsSource> sources)
+    {
+        context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+        await Metrics.DefaultRegistry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted);
+        foreach (var source in sources)
+        {
+            await source.WriteAsync(context.Response.Body, context.RequestAborted);
+        }
     }
 
     private static HealthCheckOptions Health(string tag) => new()

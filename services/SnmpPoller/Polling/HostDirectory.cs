@@ -1,0 +1,161 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+using PretixOps.Contracts;
+
+namespace PretixOps.SnmpPoller.Polling;
+
+/// <summary>One host to poll, as configuration or a registration describes it.</summary>
+/// <param name="Name">The <c>host</c> label: the static host's name or the registration's node.</param>
+/// <param name="Address">Host name or IP address, resolved at every poll (a node's address may change).</param>
+public sealed record PolledHost(string Name, string Address, int Port, string Auth, TimeSpan Interval, bool IsStatic);
+
+/// <summary>
+/// Which hosts to poll: the configured ones, and every node that has at least one registered instance. When a
+/// node's last instance leaves (deregistered or expired), the node stays for a grace period, so a rolling update
+/// that moves a task away and back does not make its host metrics vanish and return.
+/// </summary>
+public sealed partial class HostDirectory
+{
+    private static readonly TimeSpan TombstoneRetention = TimeSpan.FromHours(1);
+
+    private readonly Lock _lock = new();
+    private readonly SnmpPollerOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly Dictionary<string, PolledHost> _static = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, Node> _nodes = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, (string Node, DateTimeOffset At)> _instances = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _tombstones = new(StringComparer.Ordinal);
+
+    public HostDirectory(IOptions<SnmpPollerOptions> options, TimeProvider clock)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
+        _clock = clock;
+        foreach (var host in _options.Hosts)
+        {
+            _static[host.Name] = new PolledHost(host.Name, host.Address ?? host.Name, host.Port, host.Auth,
+                host.Interval ?? _options.Interval, IsStatic: true);
+        }
+    }
+
+    /// <summary>True when <paramref name="node"/> can be a host name or address we resolve and put in a label.</summary>
+    public static bool IsValidNode(string? node) => node is not null && HostNamePattern().IsMatch(node);
+
+    public void Apply(InstanceRegistered registration)
+    {
+        ArgumentNullException.ThrowIfNull(registration);
+        if (!_options.Discovery.Enabled || registration.Node is null)
+        {
+            return;
+        }
+        lock (_lock)
+        {
+            if (_tombstones.TryGetValue(registration.InstanceId, out var gone) && registration.RegisteredAt <= gone)
+            {
+                return; // an older registration arriving after the deregistration
+            }
+            if (_instances.TryGetValue(registration.InstanceId, out var known))
+            {
+                if (registration.RegisteredAt < known.At)
+                {
+                    return;
+                }
+                if (!string.Equals(known.Node, registration.Node, StringComparison.OrdinalIgnoreCase))
+                {
+                    Leave(registration.InstanceId, known.Node);
+                }
+            }
+            _tombstones.Remove(registration.InstanceId);
+            _instances[registration.InstanceId] = (registration.Node, registration.RegisteredAt);
+            if (!_nodes.TryGetValue(registration.Node, out var node))
+            {
+                _nodes[registration.Node] = node = new Node();
+            }
+            node.Instances.Add(registration.InstanceId);
+            node.EmptySince = null;
+        }
+    }
+
+    public void Apply(InstanceDeregistered deregistration)
+    {
+        ArgumentNullException.ThrowIfNull(deregistration);
+        lock (_lock)
+        {
+            if (_tombstones.TryGetValue(deregistration.InstanceId, out var previous) && previous >= deregistration.At)
+            {
+                return;
+            }
+            _tombstones[deregistration.InstanceId] = deregistration.At;
+            if (_instances.TryGetValue(deregistration.InstanceId, out var known) && known.At <= deregistration.At)
+            {
+                _instances.Remove(deregistration.InstanceId);
+                Leave(deregistration.InstanceId, known.Node);
+            }
+        }
+    }
+
+    /// <summary>Forgets nodes whose grace period is over; returns how many.</summary>
+    public int Sweep()
+    {
+        var now = _clock.GetUtcNow();
+        lock (_lock)
+        {
+            var expired = _nodes.Where(n => n.Value.EmptySince is { } since && now - since >= _options.Discovery.GracePeriod)
+                .Select(n => n.Key).ToList();
+            foreach (var name in expired)
+            {
+                _nodes.Remove(name);
+            }
+            foreach (var old in _tombstones.Where(t => now - t.Value > TombstoneRetention).Select(t => t.Key).ToList())
+            {
+                _tombstones.Remove(old);
+            }
+            return expired.Count;
+        }
+    }
+
+    /// <summary>The hosts to poll now. A node with the name of a configured host is that host, polled once.</summary>
+    public IReadOnlyList<PolledHost> Snapshot()
+    {
+        lock (_lock)
+        {
+            var discovery = _options.Discovery;
+            var hosts = new List<PolledHost>(_static.Values);
+            foreach (var name in _nodes.Keys)
+            {
+                if (!_static.ContainsKey(name))
+                {
+                    hosts.Add(new PolledHost(name, name, discovery.Port, discovery.Auth, discovery.Interval ?? _options.Interval, IsStatic: false));
+                }
+            }
+            return hosts;
+        }
+    }
+
+    /// <summary>A known host by its name or address, for <c>/snmp?target=</c> to use its credentials.</summary>
+    public PolledHost? Find(string nameOrAddress, int port)
+    {
+        var hosts = Snapshot();
+        return hosts.FirstOrDefault(h => h.Port == port && string.Equals(h.Name, nameOrAddress, StringComparison.OrdinalIgnoreCase))
+            ?? hosts.FirstOrDefault(h => h.Port == port && string.Equals(h.Address, nameOrAddress, StringComparison.OrdinalIgnoreCase));
+    }
+
+    private void Leave(string instanceId, string nodeName)
+    {
+        if (_nodes.TryGetValue(nodeName, out var node) && node.Instances.Remove(instanceId) && node.Instances.Count == 0)
+        {
+            node.EmptySince = _clock.GetUtcNow();
+        }
+    }
+
+    private sealed class Node
+    {
+        public HashSet<string> Instances { get; } = new(StringComparer.Ordinal);
+
+        public DateTimeOffset? EmptySince { get; set; }
+    }
+
+    // A host name (RFC 1123 labels, underscores as Docker allows) or an IPv4 or IPv6 literal.
+    [GeneratedRegex("^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*|[0-9A-Fa-f:.]+)\\z")]
+    private static partial Regex HostNamePattern();
+}

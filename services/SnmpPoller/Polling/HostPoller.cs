@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using PretixOps.SnmpPoller.Snmp;
+
+namespace PretixOps.SnmpPoller.Polling;
+
+/// <summary>One poll of one host with the host module: resolve, ask, interpret; a failure becomes a report, not an exception.</summary>
+public sealed class HostPoller(ISnmpClient client, SnmpCredentials credentials, ILogger<HostPoller> logger)
+{
+    public async Task<PollReport> PollAsync(string? hostLabel, string address, int port, string auth, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var endPoint = new IPEndPoint(await ResolveAsync(address, cancellationToken), port);
+            var samples = await HostModule.PollAsync(client, credentials.For(auth, endPoint), cancellationToken);
+            return new PollReport(hostLabel, true, Stopwatch.GetElapsedTime(started).TotalSeconds, samples, null, null, null, null);
+        }
+        catch (SnmpException e)
+        {
+            return Failed(e.Reason, e.Message);
+        }
+        catch (SocketException e)
+        {
+            return Failed("resolve", $"cannot resolve '{address}': {e.Message}");
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // A bug of ours must not stop the host's polling for good: it is logged, counted and tried again next time.
+            logger.LogError(e, "Poll of {Address}:{Port} failed unexpectedly", address, port);
+            return Failed("internal", $"internal error: {e.GetType().Name}: {e.Message}");
+        }
+
+        PollReport Failed(string reason, string error) =>
+            new(hostLabel, false, Stopwatch.GetElapsedTime(started).TotalSeconds, [], error, reason, null, null);
+    }
+
+    /// <summary>An IP literal as it is; a name through DNS, IPv4 first (agents listen there by default).</summary>
+    public static async Task<IPAddress> ResolveAsync(string address, CancellationToken cancellationToken)
+    {
+        if (IPAddress.TryParse(address, out var literal))
+        {
+            return literal;
+        }
+        var addresses = await Dns.GetHostAddressesAsync(address, cancellationToken);
+        return addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
+            ?? addresses.FirstOrDefault()
+            ?? throw new SocketException((int)SocketError.HostNotFound);
+    }
+}

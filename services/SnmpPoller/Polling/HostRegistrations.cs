@@ -1,0 +1,97 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using PretixOps.Contracts;
+using PretixOps.ServiceDefaults;
+
+namespace PretixOps.SnmpPoller.Polling;
+
+/// <summary>Learns nodes from registrations. A node that is not a host name can never be polled: error queue.</summary>
+public sealed class HostRegistrationConsumer(HostDirectory directory) : IConsumer<InstanceRegistered>, IConsumer<InstanceDeregistered>
+{
+    public Task Consume(ConsumeContext<InstanceRegistered> context)
+    {
+        var registration = context.Message;
+        if (registration.InstanceId is null || (registration.Node is not null && !HostDirectory.IsValidNode(registration.Node)))
+        {
+            throw new PermanentMessageException($"InstanceRegistered.node '{registration.Node}' is not a host name or address.");
+        }
+        directory.Apply(registration);
+        return Task.CompletedTask;
+    }
+
+    public Task Consume(ConsumeContext<InstanceDeregistered> context)
+    {
+        if (context.Message.InstanceId is null)
+        {
+            throw new PermanentMessageException("InstanceDeregistered.instanceId is missing.");
+        }
+        directory.Apply(context.Message);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Each replica polls every host, so each has its own queue: a fan-out, as DiscoveryWriter's.</summary>
+public sealed class HostRegistrationConsumerDefinition : ConsumerDefinition<HostRegistrationConsumer>
+{
+    public HostRegistrationConsumerDefinition(IOptions<SnmpPollerOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        EndpointName = $"snmp-poller-{options.Value.InstanceName}";
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<HostRegistrationConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
+        {
+            // The queue of a replica that is gone for good does not fill up forever.
+            rabbit.QueueExpiration = TimeSpan.FromDays(1);
+        }
+    }
+}
+
+/// <summary>
+/// At start, asks DiscoveryWriter what is registered already, so a fresh replica polls every node at once instead
+/// of waiting for the next heartbeats. Retries until DiscoveryWriter answers; events that arrive meanwhile win over
+/// the older list (the directory compares registration times).
+/// </summary>
+public sealed class HostBootstrap(
+    IServiceScopeFactory scopes,
+    HostDirectory directory,
+    IOptions<SnmpPollerOptions> options,
+    TimeProvider clock,
+    ILogger<HostBootstrap> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.Discovery.Enabled)
+        {
+            return;
+        }
+        var delay = TimeSpan.FromSeconds(2);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                using var scope = scopes.CreateScope();
+                var client = scope.ServiceProvider.GetRequiredService<IRequestClient<ListInstances>>();
+                var response = await client.GetResponse<InstanceList>(new ListInstances(null, null), stoppingToken, RequestTimeout.After(s: 10));
+                foreach (var instance in response.Message.Instances)
+                {
+                    if (HostDirectory.IsValidNode(instance.Registration.Node))
+                    {
+                        directory.Apply(instance.Registration);
+                    }
+                }
+                logger.LogInformation("Learned {Count} registered instances from DiscoveryWriter", response.Message.Instances.Count);
+                return;
+            }
+            catch (Exception e) when (e is RequestTimeoutException or RequestFaultException or MassTransitException && !stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning("DiscoveryWriter did not list the registered instances ({Reason}); asking again in {Delay}", e.Message, delay);
+            }
+            await Task.Delay(delay, clock, stoppingToken);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMinutes(1).Ticks));
+        }
+    }
+}

@@ -1,0 +1,441 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace PretixOps.SnmpPoller.Snmp;
+
+/// <summary>
+/// SNMP over one UDP socket shared by every request: each request is registered under its request-id (v2c) or
+/// msgID (v3), one receive loop hands each datagram to the request it answers, so any number of requests are in
+/// flight at once. A datagram that does not decode, comes from the wrong address, or fails authentication is
+/// dropped and reported through <c>onDropped</c>; the request keeps waiting for the real answer.
+/// </summary>
+public sealed class SnmpClient : ISnmpClient, IAsyncDisposable
+{
+    /// <summary>The largest UDP payload over IPv4; what we tell v3 agents we accept.</summary>
+    private const int MaxMessageSize = 65_507;
+
+    private static readonly Oid UsmStats = Oid.Parse("1.3.6.1.6.3.15.1.1");
+
+    private readonly Socket _socket;
+    private readonly ConcurrentDictionary<int, PendingRequest> _pending = new();
+    private readonly ConcurrentDictionary<IPEndPoint, EngineState> _engines = new();
+    private readonly Action<string> _onDropped;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _receiving;
+    private int _nextId = RandomNumberGenerator.GetInt32(1, int.MaxValue / 2);
+    private long _salt = BinaryPrimitives.ReadInt64LittleEndian(RandomNumberGenerator.GetBytes(8));
+
+    /// <param name="onDropped">Called with a reason for every datagram that is thrown away.</param>
+    public SnmpClient(Action<string>? onDropped = null)
+    {
+        _onDropped = onDropped ?? (_ => { });
+        _socket = OpenSocket();
+        _receiving = Task.Run(ReceiveLoopAsync);
+    }
+
+    public Task<IReadOnlyList<Varbind>> GetAsync(SnmpTarget target, IReadOnlyList<Oid> oids, CancellationToken cancellationToken = default) =>
+        RequestAsync(target, id => Pdu.Request(PduType.GetRequest, id, oids), cancellationToken);
+
+    public Task<IReadOnlyList<Varbind>> GetNextAsync(SnmpTarget target, IReadOnlyList<Oid> oids, CancellationToken cancellationToken = default) =>
+        RequestAsync(target, id => Pdu.Request(PduType.GetNextRequest, id, oids), cancellationToken);
+
+    public Task<IReadOnlyList<Varbind>> GetBulkAsync(SnmpTarget target, int nonRepeaters, int maxRepetitions, IReadOnlyList<Oid> oids,
+        CancellationToken cancellationToken = default) =>
+        RequestAsync(target, id => Pdu.GetBulk(id, nonRepeaters, maxRepetitions, oids), cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        _socket.Dispose();
+        try
+        {
+            await _receiving;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        _stopping.Dispose();
+    }
+
+    private async Task<IReadOnlyList<Varbind>> RequestAsync(SnmpTarget target, Func<int, Pdu> pdu, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var response = target.Version switch
+        {
+            SnmpVersion.V2c => await CommunityRequestAsync(target, pdu, cancellationToken),
+            SnmpVersion.V3 => await V3RequestAsync(target, pdu, cancellationToken),
+            _ => throw new ArgumentException($"{target.Version} is not supported; use v2c or v3.", nameof(target)),
+        };
+        if (response.ErrorStatus != 0)
+        {
+            throw new SnmpErrorStatusException((SnmpErrorStatus)response.ErrorStatus, response.ErrorIndex, target);
+        }
+        return response.Varbinds;
+    }
+
+    private async Task<Pdu> CommunityRequestAsync(SnmpTarget target, Func<int, Pdu> pdu, CancellationToken cancellationToken)
+    {
+        var community = Encoding.UTF8.GetBytes(target.Community);
+        var pending = new CommunityPending(NextId(), target.EndPoint, community);
+        var datagram = CommunityMessage.Encode(SnmpVersion.V2c, community, pdu(pending.Id));
+        return await ExchangeAsync(target, pending, datagram, cancellationToken);
+    }
+
+    private async Task<Pdu> V3RequestAsync(SnmpTarget target, Func<int, Pdu> pdu, CancellationToken cancellationToken)
+    {
+        var user = target.User ?? throw new ArgumentException("SNMPv3 needs a user.", nameof(target));
+        var engine = await EngineAsync(target, cancellationToken);
+        // Two resynchronisations at most: a notInTimeWindows report (the agent rebooted or our clock drifted) and
+        // an unknownEngineID report (another agent now answers on this address).
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var keys = user.KeysFor(engine.Id);
+            var pending = new V3Pending(NextId(), target.EndPoint, user, keys);
+            var datagram = EncodeV3(target, user, keys, engine, pdu(pending.Id), pending.Id);
+            var reply = await ExchangeAsync(target, pending, datagram, cancellationToken);
+            if (reply.Pdu.Type != PduType.Report)
+            {
+                engine.Observe(reply.Usm);
+                return reply.Pdu;
+            }
+            var report = reply.Pdu.Varbinds.Count > 0 ? reply.Pdu.Varbinds[0].Oid : null;
+            switch (report is not null && report.StartsWith(UsmStats) && report.Length > UsmStats.Length ? report[UsmStats.Length] : 0)
+            {
+                case 2: // usmStatsNotInTimeWindows: the report carries the agent's boots and time.
+                    engine.Observe(reply.Usm, force: true);
+                    continue;
+                case 4: // usmStatsUnknownEngineIDs
+                    _engines.TryRemove(target.EndPoint, out _);
+                    engine = await EngineAsync(target, cancellationToken);
+                    continue;
+                case 1:
+                    throw new SnmpException("security_level",
+                        $"{target} does not allow the security level of user '{user.Name}' (usmStatsUnsupportedSecLevels).");
+                case 3:
+                    throw new SnmpException("unknown_user", $"{target} has no SNMPv3 user '{user.Name}' (usmStatsUnknownUserNames).");
+                case 5:
+                    throw new SnmpException("authentication",
+                        $"{target} rejected the authentication of user '{user.Name}': wrong authentication password or protocol (usmStatsWrongDigests).");
+                case 6:
+                    throw new SnmpException("decryption",
+                        $"{target} could not decrypt the request of user '{user.Name}': wrong privacy password or protocol (usmStatsDecryptionErrors).");
+                default:
+                    throw new SnmpException("report", $"{target} answered with a report: {report?.ToString() ?? "(empty)"}.");
+            }
+        }
+        throw new SnmpException("time_window", $"{target} kept rejecting the engine time; its clock or boot counter is unstable.");
+    }
+
+    /// <summary>The agent's engine id, boots and time: learned once per address (RFC 3414 section 4), then kept current.</summary>
+    private async Task<EngineState> EngineAsync(SnmpTarget target, CancellationToken cancellationToken)
+    {
+        if (_engines.TryGetValue(target.EndPoint, out var known))
+        {
+            return known;
+        }
+        var pending = new V3Pending(NextId(), target.EndPoint, user: null, keys: null);
+        var probe = new ScopedPdu([], [], Pdu.Request(PduType.GetRequest, pending.Id, []));
+        var datagram = V3Message.Encode(pending.Id, MaxMessageSize, V3Message.ReportableFlag,
+            new UsmParameters([], 0, 0, [], [], []), probe.Encode(), AuthProtocol.None, null);
+        var reply = await ExchangeAsync(target, pending, datagram, cancellationToken);
+        if (reply.Usm.EngineId.Length == 0)
+        {
+            throw new SnmpException("discovery", $"{target} answered the engine discovery without an engine id.");
+        }
+        var engine = new EngineState(reply.Usm.EngineId);
+        engine.Observe(reply.Usm, force: true);
+        return _engines.GetOrAdd(target.EndPoint, engine);
+    }
+
+    private byte[] EncodeV3(SnmpTarget target, UsmUser user, LocalizedKeys keys, EngineState engine, Pdu pdu, int messageId)
+    {
+        var (boots, time) = engine.Now();
+        var scoped = new ScopedPdu(engine.Id, Encoding.UTF8.GetBytes(target.ContextName), pdu).Encode();
+        byte[] msgData;
+        byte[] privParameters = [];
+        if (user.Priv == PrivProtocol.None)
+        {
+            msgData = scoped;
+        }
+        else
+        {
+            // The salt must never repeat under one key: a process-wide counter, started at random.
+            var counter = Interlocked.Increment(ref _salt);
+            privParameters = new byte[8];
+            byte[] encrypted;
+            if (user.Priv == PrivProtocol.Des)
+            {
+                BinaryPrimitives.WriteInt32BigEndian(privParameters, boots);
+                BinaryPrimitives.WriteInt32BigEndian(privParameters.AsSpan(4), unchecked((int)counter));
+                encrypted = UsmCrypto.EncryptDes(keys.PrivKey!, privParameters, scoped);
+            }
+            else
+            {
+                BinaryPrimitives.WriteInt64BigEndian(privParameters, counter);
+                encrypted = UsmCrypto.EncryptAes(keys.PrivKey!, boots, time, privParameters, scoped);
+            }
+            var octets = new BerWriter(encrypted.Length + 8);
+            octets.WriteOctets(encrypted);
+            msgData = octets.ToArray();
+        }
+        var usm = new UsmParameters(engine.Id, boots, time, Encoding.UTF8.GetBytes(user.Name), [], privParameters);
+        return V3Message.Encode(messageId, MaxMessageSize, (byte)(user.SecurityFlags | V3Message.ReportableFlag), usm, msgData,
+            user.Auth, keys.AuthKey);
+    }
+
+    private async Task<T> ExchangeAsync<T>(SnmpTarget target, Pending<T> pending, byte[] datagram, CancellationToken cancellationToken)
+    {
+        if (!_pending.TryAdd(pending.Id, pending))
+        {
+            // Ids wrap only after two billion requests; one still in flight by then is a bug, not a race to handle.
+            throw new InvalidOperationException($"request id {pending.Id} is already in flight.");
+        }
+        try
+        {
+            for (var attempt = 0; attempt <= target.Retries; attempt++)
+            {
+                await _socket.SendToAsync(datagram, SocketFlags.None, target.EndPoint, cancellationToken);
+                try
+                {
+                    return await pending.Reply.Task.WaitAsync(target.Timeout, cancellationToken);
+                }
+                catch (TimeoutException)
+                {
+                    // Send the same datagram again: a late answer to either copy completes the request.
+                }
+            }
+            throw new SnmpTimeoutException(target, target.Retries + 1);
+        }
+        finally
+        {
+            _pending.TryRemove(pending.Id, out _);
+        }
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        var buffer = new byte[MaxMessageSize + 1];
+        EndPoint any = _socket.AddressFamily == AddressFamily.InterNetworkV6
+            ? new IPEndPoint(IPAddress.IPv6Any, 0)
+            : new IPEndPoint(IPAddress.Any, 0);
+        while (!_stopping.IsCancellationRequested)
+        {
+            SocketReceiveFromResult received;
+            try
+            {
+                received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, any, _stopping.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                // An ICMP error for an earlier datagram (connection reset, unreachable); the request times out on its own.
+                continue;
+            }
+            Dispatch(buffer.AsSpan(0, received.ReceivedBytes), (IPEndPoint)received.RemoteEndPoint);
+        }
+    }
+
+    private void Dispatch(ReadOnlySpan<byte> datagram, IPEndPoint from)
+    {
+        if (!MessageRouting.TryPeekId(datagram, out _, out var id))
+        {
+            _onDropped("malformed");
+            return;
+        }
+        if (!_pending.TryGetValue(id, out var pending))
+        {
+            _onDropped("unexpected");
+            return;
+        }
+        if (!SameEndPoint(pending.Target, from))
+        {
+            _onDropped("wrong_source");
+            return;
+        }
+        string? reason;
+        try
+        {
+            reason = pending.TryComplete(datagram);
+        }
+        catch (Exception e) when (e is SnmpDecodeException or CryptographicException or ArgumentException or InvalidOperationException)
+        {
+            reason = "malformed";
+        }
+        if (reason is not null)
+        {
+            _onDropped(reason);
+        }
+    }
+
+    private int NextId()
+    {
+        var id = Interlocked.Increment(ref _nextId) & int.MaxValue;
+        return id == 0 ? NextId() : id;
+    }
+
+    private static bool SameEndPoint(IPEndPoint expected, IPEndPoint actual) =>
+        expected.Port == actual.Port && expected.Address.MapToIPv6().Equals(actual.Address.MapToIPv6());
+
+    private static Socket OpenSocket()
+    {
+        try
+        {
+            var dual = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true };
+            dual.Bind(new IPEndPoint(IPAddress.IPv6Any, 0));
+            return dual;
+        }
+        catch (SocketException)
+        {
+            // A kernel or container without IPv6.
+            var v4 = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            v4.Bind(new IPEndPoint(IPAddress.Any, 0));
+            return v4;
+        }
+    }
+
+    /// <summary>A request waiting for its answer; <see cref="TryComplete"/> returns a drop reason or null.</summary>
+    private abstract class PendingRequest(int id, IPEndPoint target)
+    {
+        public int Id { get; } = id;
+
+        public IPEndPoint Target { get; } = target;
+
+        public abstract string? TryComplete(ReadOnlySpan<byte> datagram);
+    }
+
+    private abstract class Pending<T>(int id, IPEndPoint target) : PendingRequest(id, target)
+    {
+        public TaskCompletionSource<T> Reply { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed class CommunityPending(int id, IPEndPoint target, byte[] community) : Pending<Pdu>(id, target)
+    {
+        public override string? TryComplete(ReadOnlySpan<byte> datagram)
+        {
+            var (version, answeredCommunity, pdu) = CommunityMessage.Decode(datagram);
+            if (version != SnmpVersion.V2c || pdu.Type != PduType.Response || pdu.RequestId != Id)
+            {
+                return "malformed";
+            }
+            if (!answeredCommunity.AsSpan().SequenceEqual(community))
+            {
+                return "authentication";
+            }
+            Reply.TrySetResult(pdu);
+            return null;
+        }
+    }
+
+    private sealed record V3Reply(UsmParameters Usm, Pdu Pdu);
+
+    /// <summary>
+    /// Accepts only what the user's security level promises: an authenticated user's answer must carry a valid
+    /// HMAC, except the unauthenticated reports an agent sends when it cannot check ours (RFC 3414 section 3.2).
+    /// </summary>
+    private sealed class V3Pending(int id, IPEndPoint target, UsmUser? user, LocalizedKeys? keys) : Pending<V3Reply>(id, target)
+    {
+        public override string? TryComplete(ReadOnlySpan<byte> datagram)
+        {
+            var message = V3Message.Decode(datagram);
+            if (message.MessageId != Id)
+            {
+                return "malformed";
+            }
+            var authenticated = (message.Flags & V3Message.AuthFlag) != 0;
+            if (authenticated)
+            {
+                if (user is null || keys?.AuthKey is null || !Verify(datagram, message, user.Auth, keys.AuthKey))
+                {
+                    return "authentication";
+                }
+            }
+            ScopedPdu scoped;
+            if (message.Encrypted is { } encrypted)
+            {
+                if (!authenticated || (message.Flags & V3Message.PrivFlag) == 0 || user is null || keys?.PrivKey is null)
+                {
+                    return "authentication";
+                }
+                var salt = message.Usm.PrivParameters;
+                var plaintext = user.Priv == PrivProtocol.Des
+                    ? UsmCrypto.DecryptDes(keys.PrivKey, salt, encrypted)
+                    : UsmCrypto.DecryptAes(keys.PrivKey, message.Usm.EngineBoots, message.Usm.EngineTime, salt, encrypted);
+                var reader = new BerReader(plaintext);
+                scoped = ScopedPdu.Decode(ref reader);
+            }
+            else
+            {
+                scoped = message.Plaintext!;
+            }
+            var pdu = scoped.Pdu;
+            var acceptable = pdu.Type switch
+            {
+                PduType.Report => true,
+                // An unauthenticated Response to an authenticated request could come from anyone on the path.
+                PduType.Response => pdu.RequestId == Id && (authenticated || user is null || user.Auth == AuthProtocol.None),
+                _ => false,
+            };
+            if (!acceptable)
+            {
+                return "authentication";
+            }
+            Reply.TrySetResult(new V3Reply(message.Usm, pdu));
+            return null;
+        }
+
+        private static bool Verify(ReadOnlySpan<byte> datagram, V3Message message, AuthProtocol protocol, byte[] key)
+        {
+            var macLength = UsmCrypto.MacLength(protocol);
+            if (message.Usm.AuthParameters.Length != macLength)
+            {
+                return false;
+            }
+            var copy = datagram.ToArray();
+            copy.AsSpan(message.AuthOffset, macLength).Clear();
+            return CryptographicOperations.FixedTimeEquals(UsmCrypto.ComputeMac(protocol, key, copy), message.Usm.AuthParameters);
+        }
+    }
+
+    /// <summary>What we know of one authoritative engine: its id, and boots and time as of a local instant.</summary>
+    private sealed class EngineState(byte[] id)
+    {
+        private readonly Lock _lock = new();
+        private int _boots;
+        private int _time;
+        private long _observedAt = Stopwatch.GetTimestamp();
+
+        public byte[] Id { get; } = id;
+
+        public (int Boots, int Time) Now()
+        {
+            lock (_lock)
+            {
+                var elapsed = (int)Stopwatch.GetElapsedTime(_observedAt).TotalSeconds;
+                return (_boots, (int)Math.Min(int.MaxValue, (long)_time + elapsed));
+            }
+        }
+
+        /// <summary>RFC 3414 section 3.2 step 7b: move forward only, unless a report tells us to resynchronise.</summary>
+        public void Observe(UsmParameters usm, bool force = false)
+        {
+            lock (_lock)
+            {
+                var estimated = (long)_time + (long)Stopwatch.GetElapsedTime(_observedAt).TotalSeconds;
+                if (force || usm.EngineBoots > _boots || (usm.EngineBoots == _boots && usm.EngineTime > estimated))
+                {
+                    _boots = usm.EngineBoots;
+                    _time = usm.EngineTime;
+                    _observedAt = Stopwatch.GetTimestamp();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Microsoft.Extensions.Options;
+using PretixOps.ServiceDefaults;
+using PretixOps.SnmpPoller.Polling;
+
+namespace PretixOps.SnmpPoller;
+
+/// <summary>
+/// <c>GET /snmp?target=HOST[:PORT]&amp;module=host[&amp;auth=NAME]</c>: polls one agent now and answers with its
+/// metrics, as snmp_exporter's endpoint does, so a Prometheus job written for snmp_exporter works with only its
+/// address changed. Reads only, like snmp_exporter; <c>OnDemandAllowedNetworks</c> narrows which agents it may ask.
+/// A poll that fails still answers 200, with <c>snmp_up 0</c> and the error as a comment.
+/// </summary>
+public static class SnmpApi
+{
+    public static IEndpointRouteBuilder MapSnmpApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/snmp", PollAsync);
+        return app;
+    }
+
+    private static async Task<IResult> PollAsync(
+        string? target, string? module, string? auth,
+        HostPoller poller, HostDirectory directory, SnmpCredentials credentials, IOptions<SnmpPollerOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (!TryParseTarget(target, out var host, out var port))
+        {
+            errors["target"] = ["must be HOST or HOST:PORT ([IPv6]:PORT), for example 10.0.0.5 or node-1:161."];
+        }
+        if (module is not null && module != HostModule.Name)
+        {
+            errors["module"] = [$"'{module}' is not a module; the one module is '{HostModule.Name}'."];
+        }
+        if (auth is not null && !credentials.Contains(auth))
+        {
+            errors["auth"] = [$"'{auth}' is not in SnmpPoller:Auths."];
+        }
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        var known = directory.Find(host!, port);
+        var allowed = Networks.Parse(options.Value.OnDemandAllowedNetworks);
+        if (allowed.Count > 0)
+        {
+            IPAddress address;
+            try
+            {
+                address = await HostPoller.ResolveAsync(known?.Address ?? host!, cancellationToken);
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                return Problems.Validation(new Dictionary<string, string[]> { ["target"] = [$"'{host}' does not resolve."] });
+            }
+            if (!Networks.Contains(allowed, address))
+            {
+                return Problems.Create(StatusCodes.Status403Forbidden, "Forbidden",
+                    $"{address} is outside SnmpPoller:OnDemandAllowedNetworks.");
+            }
+        }
+        var report = await poller.PollAsync(null, known?.Address ?? host!, port, auth ?? known?.Auth ?? options.Value.Discovery.Auth, cancellationToken);
+        var text = new StringBuilder(4096);
+        MetricsText.Write(text, [report]);
+        return Results.Text(text.ToString(), MetricsText.ContentType, Encoding.UTF8);
+    }
+
+    /// <summary>HOST, HOST:PORT, an IPv6 literal, or [IPv6]:PORT; the port defaults to 161.</summary>
+    public static bool TryParseTarget(string? target, out string? host, out int port)
+    {
+        host = null;
+        port = 161;
+        if (string.IsNullOrWhiteSpace(target) || target.Length > 260)
+        {
+            return false;
+        }
+        string? portText = null;
+        if (target.StartsWith('['))
+        {
+            var close = target.IndexOf(']', StringComparison.Ordinal);
+            if (close < 0)
+            {
+                return false;
+            }
+            host = target[1..close];
+            var rest = target[(close + 1)..];
+            if (rest.Length > 0)
+            {
+                if (rest[0] != ':')
+                {
+                    return false;
+                }
+                portText = rest[1..];
+            }
+            if (!IPAddress.TryParse(host, out _))
+            {
+                return false;
+            }
+        }
+        else if (target.Count(c => c == ':') == 1)
+        {
+            var colon = target.IndexOf(':', StringComparison.Ordinal);
+            host = target[..colon];
+            portText = target[(colon + 1)..];
+        }
+        else
+        {
+            host = target;
+        }
+        if (portText is not null &&
+            (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535))
+        {
+            return false;
+        }
+        return HostDirectory.IsValidNode(host);
+    }
+}
