@@ -91,6 +91,8 @@ install() {
   command -v snmpget >/dev/null || missing+=(snmp)
   command -v prometheus >/dev/null || missing+=(prometheus)
   command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
+  # The peer `make bench` measures SnmpPoller's /snmp against; never started by `make up`.
+  command -v prometheus-snmp-exporter >/dev/null || missing+=(prometheus-snmp-exporter)
   [[ -x /bin/busybox ]] || missing+=(busybox-static)
   command -v curl >/dev/null || missing+=(curl)
   command -v openssl >/dev/null || missing+=(openssl)
@@ -281,7 +283,7 @@ start_prometheus() {
   mkdir -p "$STATE/prometheus/data" "$STATE/prometheus/rules"
   sed \
     -e "s/@PROMETHEUS_PORT@/$PROMETHEUS_PORT/g" -e "s/@ALERTMANAGER_PORT@/$ALERTMANAGER_PORT/g" -e "s|@STATE@|$STATE|g" \
-    "$ROOT/deploy/local/prometheus.yml" >"$STATE/prometheus/prometheus.yml"
+    -e "s/@SNMPD_PORT@/$SNMPD_PORT/g" "$ROOT/deploy/local/prometheus.yml" >"$STATE/prometheus/prometheus.yml"
   pid_alive "$RUN/prometheus.pid" && return 0
   log "starting Prometheus on 127.0.0.1:$PROMETHEUS_PORT"
   setsid prometheus --config.file="$STATE/prometheus/prometheus.yml" \

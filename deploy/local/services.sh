@@ -38,6 +38,9 @@ up() {
         DiscoveryWriter__StateDirectory="$STATE/discovery-writer" DiscoveryWriter__InstanceName=local) ;;
       scaler) extra=(ConfigFile="$ROOT/deploy/scaler/policy.json" Scaler__DockerHost="$PRETIXOPS_DOCKER_HOST"
         Scaler__StateDirectory="$STATE/scaler" Scaler__InstanceName=local) ;;
+      # The local snmpd is a configured host; nodes of registrations are polled on port 161 as in a swarm.
+      snmp-poller) extra=(SnmpPoller__InstanceName=local SnmpPoller__Hosts__0__Name=localhost
+        SnmpPoller__Hosts__0__Address=127.0.0.1 SnmpPoller__Hosts__0__Port="${PRETIXOPS_SNMPD_ENDPOINT##*:}") ;;
       alert-ingest) extra=(AlertIngest__Alertmanager__TokensFile="$STATE/secrets/api_token"
         AlertIngest__Grafana__TokensFile="$STATE/secrets/api_token" AlertIngest__GrafanaLegacy__TokensFile="$STATE/secrets/api_token") ;;
     esac

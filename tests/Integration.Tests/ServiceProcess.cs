@@ -79,6 +79,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         start.Environment["Scaler__StateDirectory"] = Path.Combine(folder, "scaler");
         start.Environment["Scaler__DockerHost"] = Infrastructure.DockerHost;
         start.Environment["Scaler__InstanceName"] = $"itest-{port}";
+        start.Environment["SnmpPoller__InstanceName"] = $"itest-{port}";
 
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
@@ -96,9 +97,12 @@ internal sealed class ServiceProcess : IAsyncDisposable
         var service = new ServiceProcess(project, process, new Uri($"http://127.0.0.1:{port}/"), folder);
         process.OutputDataReceived += (_, e) => service.Capture(e.Data);
         process.ErrorDataReceived += (_, e) => service.Capture(e.Data);
-        service._queue = project == "Scaler"
-            ? "scaler-record-" + start.Environment["Scaler__InstanceName"]
-            : "discovery-writer-" + start.Environment["DiscoveryWriter__InstanceName"];
+        service._queue = project switch
+        {
+            "Scaler" => "scaler-record-" + start.Environment["Scaler__InstanceName"],
+            "SnmpPoller" => "snmp-poller-" + start.Environment["SnmpPoller__InstanceName"],
+            _ => "discovery-writer-" + start.Environment["DiscoveryWriter__InstanceName"],
+        };
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -143,7 +147,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
         _process.Dispose();
         Directory.Delete(Folder, recursive: true);
-        if (Project is "DiscoveryWriter" or "Scaler" && _queue is not null)
+        if (Project is "DiscoveryWriter" or "Scaler" or "SnmpPoller" && _queue is not null)
         {
             // Each test replica of these has a durable queue of its own; leave none behind in the shared broker.
             await Infrastructure.DeleteQueueAsync(_queue);

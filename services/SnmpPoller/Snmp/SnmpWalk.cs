@@ -42,6 +42,7 @@ public static class SnmpWalk
                 if (binding.Value.IsException || !binding.Oid.StartsWith(roots[subtree]) || binding.Oid <= last[subtree])
                 {
                     finished[column] = true;
+                    progressed = true;
                     continue;
                 }
                 found[subtree].Add(binding);
@@ -50,7 +51,7 @@ public static class SnmpWalk
             }
             if (!progressed)
             {
-                break;
+                break; // an empty response: the agent has nothing more to say
             }
             active = active.Where((_, column) => !finished[column]).ToList();
         }
