@@ -51,6 +51,7 @@ public sealed class DiscoveryEngine(
     private readonly List<InstanceDeregistered> _unannounced = [];
     private Registry _registry = new();
     private bool _caughtUp;
+    private int _quietTicks;
     private Dictionary<string, RenderedJob> _rendered = new(StringComparer.Ordinal);
 
     public sealed record RenderedJob(byte[] Content, string ETag);
@@ -166,9 +167,14 @@ public sealed class DiscoveryEngine(
                     }
 
                     // After a restart the queue holds the renewals that arrived meanwhile: expire nothing until
-                    // they are applied (a tick with nothing to apply while the bus is up), or live entries would
-                    // be removed and re-added, emptying and refilling the files.
-                    _caughtUp |= batch.Count == 0 && events.BusReady;
+                    // they are applied, or live entries would be removed and re-added, emptying and refilling the
+                    // files. Caught up means two ticks in a row with nothing to apply while the bus is up: the
+                    // first quiet tick can fall between the bus connecting and its first delivery.
+                    if (!_caughtUp)
+                    {
+                        _quietTicks = batch.Count == 0 && events.BusReady ? _quietTicks + 1 : 0;
+                        _caughtUp = _quietTicks >= 2;
+                    }
                     var expired = _caughtUp ? _registry.Expire(now) : [];
                     foreach (var entry in expired)
                     {

@@ -87,6 +87,23 @@ public sealed class SnmpPollerOptions : IValidatableObject
     }
 
     public bool HasAuth(string? name) => name is not null && (Auths.ContainsKey(name) || name == DefaultAuth);
+
+    /// <summary>What a configured host and the discovered ones share: where and how often they are polled.</summary>
+    internal static IEnumerable<(string Setting, string Message)> PollingProblems(SnmpPollerOptions options, int port, string auth, TimeSpan? interval)
+    {
+        if (port is < 1 or > 65535)
+        {
+            yield return ("Port", "must be 1 to 65535.");
+        }
+        if (!options.HasAuth(auth))
+        {
+            yield return ("Auth", $"'{auth}' is not in SnmpPoller:Auths.");
+        }
+        if (interval is { } every && (every < TimeSpan.FromSeconds(1) || every > TimeSpan.FromHours(1)))
+        {
+            yield return ("Interval", "must be between 1 second and 1 hour.");
+        }
+    }
 }
 
 /// <summary>
@@ -225,17 +242,9 @@ public sealed class StaticHostOptions
         {
             yield return (nameof(Name), "must be a name: letters, digits, '_', '.', '-'.");
         }
-        if (Port is < 1 or > 65535)
+        foreach (var problem in SnmpPollerOptions.PollingProblems(options, Port, Auth, Interval))
         {
-            yield return (nameof(Port), "must be 1 to 65535.");
-        }
-        if (!options.HasAuth(Auth))
-        {
-            yield return (nameof(Auth), $"'{Auth}' is not in SnmpPoller:Auths.");
-        }
-        if (Interval is { } interval && (interval < TimeSpan.FromSeconds(1) || interval > TimeSpan.FromHours(1)))
-        {
-            yield return (nameof(Interval), "must be between 1 second and 1 hour.");
+            yield return problem;
         }
     }
 }
@@ -256,17 +265,9 @@ public sealed class DiscoveredHostOptions
 
     public IEnumerable<(string Setting, string Message)> Problems(SnmpPollerOptions options)
     {
-        if (Port is < 1 or > 65535)
+        foreach (var problem in SnmpPollerOptions.PollingProblems(options, Port, Auth, Interval))
         {
-            yield return (nameof(Port), "must be 1 to 65535.");
-        }
-        if (!options.HasAuth(Auth))
-        {
-            yield return (nameof(Auth), $"'{Auth}' is not in SnmpPoller:Auths.");
-        }
-        if (Interval is { } interval && (interval < TimeSpan.FromSeconds(1) || interval > TimeSpan.FromHours(1)))
-        {
-            yield return (nameof(Interval), "must be between 1 second and 1 hour.");
+            yield return problem;
         }
         if (GracePeriod < TimeSpan.Zero || GracePeriod > TimeSpan.FromDays(1))
         {
