@@ -40,6 +40,10 @@ public sealed class SnmpPollerOptions : IValidatableObject
     [Range(1, 200)]
     public int MaxRepetitions { get; set; } = 25;
 
+    /// <summary>The most one poll may take, whatever the agent does (a walk that trickles, DNS that hangs).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan MaxPollDuration { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Polls running at once; the rest wait their turn, each host on its own schedule.</summary>
     [Range(1, 4096)]
     public int MaxConcurrentPolls { get; set; } = 64;

@@ -112,6 +112,16 @@ public sealed class BerCodecTests
     }
 
     [Fact]
+    public void Values_agents_send_outside_the_smi_are_kept_rather_than_losing_the_answer()
+    {
+        // hrStorageSize of a large disk from an agent that ignores Integer32, and an application type we do not know.
+        Assert.Equal(4_294_967_296L, new BerReader(Convert.FromHexString("02050100000000")).ReadValue().AsInt64());
+        var unknown = new BerReader(Convert.FromHexString("470200FF")).ReadValue();
+        Assert.Equal((SnmpType)0x47, unknown.Type);
+        Assert.Equal([0x00, 0xFF], unknown.AsOctets().ToArray());
+    }
+
+    [Fact]
     public void A_non_minimal_long_form_length_is_accepted_as_BER_allows()
     {
         var value = new BerReader(Convert.FromHexString("0481056869207468")).ReadValue();
@@ -168,11 +178,11 @@ public sealed class BerCodecTests
     [InlineData("06032B8001", "leading zero")]
     [InlineData("06022B86", "ends inside")]
     [InlineData("0209010000000000000000", "octets")]
+    [InlineData("0101FF", "unknown value type")]
     [InlineData("4008010203", "past the end")]
     [InlineData("400301020F", "4 octets")]
     [InlineData("0501FF", "must be empty")]
     [InlineData("1F0100", "multi-octet tag")]
-    [InlineData("4701FF", "unknown value type")]
     public void Invalid_encodings_are_decode_errors_naming_the_problem(string hex, string problem)
     {
         var bytes = Convert.FromHexString(hex);

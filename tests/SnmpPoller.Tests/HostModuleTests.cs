@@ -27,7 +27,7 @@ public sealed class HostModuleTests
             "snmp_host_cpu_load_ratio{cpu=\"196608\"} 0.12",
             "snmp_host_cpu_load_ratio{cpu=\"196609\"} 1",
             "snmp_host_cpu_seconds_total{mode=\"user\"} 8298.72",
-            "snmp_host_cpu_seconds_total{mode=\"system\"} 10",
+            "snmp_host_cpu_seconds_total{mode=\"system\"} 10", // ssCpuRawKernel, filled by this agent
             "snmp_host_cpu_seconds_total{mode=\"idle\"} 11320.34",
             "snmp_host_cpu_seconds_total{mode=\"steal\"} 197.64",
             "snmp_host_load1 0.71",
@@ -35,7 +35,8 @@ public sealed class HostModuleTests
             // hrStorage: allocation units times the count.
             "snmp_host_memory_total_bytes " + (24_684_096L * 1024).ToString(CultureInfo.InvariantCulture),
             "snmp_host_memory_used_bytes " + (1_489_912L * 1024).ToString(CultureInfo.InvariantCulture),
-            "snmp_host_memory_available_bytes " + (23_194_184L * 1024).ToString(CultureInfo.InvariantCulture),
+            "snmp_host_memory_free_bytes " + (23_194_184L * 1024).ToString(CultureInfo.InvariantCulture),
+            "snmp_host_memory_available_bytes " + (23_777_076L * 1024).ToString(CultureInfo.InvariantCulture),
             "snmp_host_memory_cached_bytes " + (1_292_692L * 1024).ToString(CultureInfo.InvariantCulture),
             "snmp_host_swap_total_bytes " + (2_097_152L * 1024).ToString(CultureInfo.InvariantCulture),
             "snmp_host_swap_used_bytes 1048576",
@@ -48,8 +49,17 @@ public sealed class HostModuleTests
         }
         // A disk whose size overflowed Integer32 (negative) is left out rather than reported wrong.
         Assert.DoesNotContain(lines, l => l.Contains("odd", StringComparison.Ordinal));
-        // "Virtual memory" and "Cached memory" rows are not disks.
+        // "Virtual memory" and "Cached memory" rows are not disks; the repeated "/" (a bind mount) is one series.
         Assert.Single(lines, l => l.StartsWith("snmp_host_filesystem_size_bytes", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task System_cpu_comes_from_ssCpuRawSystem_where_net_snmp_on_linux_leaves_ssCpuRawKernel_at_0()
+    {
+        var linux = HostMib.Linux.Select(v => v.Oid.ToString() == "1.3.6.1.4.1.2021.11.55.0"
+            ? new PretixOps.SnmpPoller.Snmp.Varbind(v.Oid, PretixOps.SnmpPoller.Snmp.SnmpValue.Counter32(0)) : v);
+        var text = await RenderAsync(new MibClient(linux));
+        Assert.Contains("snmp_host_cpu_seconds_total{mode=\"system\"} 99.99\n", text, StringComparison.Ordinal);
     }
 
     [Fact]

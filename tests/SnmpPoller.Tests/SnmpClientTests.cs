@@ -94,6 +94,21 @@ public sealed class SnmpClientTests
     }
 
     [Fact]
+    public async Task A_failing_drop_counter_does_not_stop_the_receive_loop_and_dispose_ends_waiting_requests()
+    {
+        await using var agent = new FakeAgent(request => [[0x30, 0x00], FakeAgent.Echo(request, SnmpValue.Integer(3))]);
+        var client = new SnmpClient(_ => throw new InvalidOperationException("counter broken"));
+        Assert.Equal(3, Assert.Single(await client.GetAsync(agent.Target(), [SysUpTime])).Value.AsInt64());
+        Assert.Equal(3, Assert.Single(await client.GetAsync(agent.Target(), [SysUpTime])).Value.AsInt64());
+
+        agent.Answer = _ => [];
+        var waiting = client.GetAsync(agent.Target(timeoutSeconds: 60), [SysUpTime]);
+        await client.DisposeAsync();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => waiting);
+        await client.DisposeAsync();
+    }
+
+    [Fact]
     public async Task An_error_status_is_an_error_naming_it()
     {
         await using var agent = new FakeAgent(request =>

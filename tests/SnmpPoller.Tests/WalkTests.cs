@@ -62,6 +62,34 @@ public sealed class WalkTests
         Assert.Equal(2, client.Requests);
     }
 
+    [Fact]
+    public async Task An_agent_that_invents_increasing_oids_forever_is_stopped_by_the_walk_limit()
+    {
+        var client = new EndlessClient();
+        var error = await Assert.ThrowsAsync<SnmpException>(() => client.WalkAsync(Target, Oid.Parse("1.3.6.1.2.1.2.2.1.10")));
+        Assert.Equal("walk_limit", error.Reason);
+        Assert.Equal(SnmpWalk.MaxRequests, client.Requests);
+    }
+
+    /// <summary>Answers every GETBULK with one more row, for ever.</summary>
+    private sealed class EndlessClient : ISnmpClient
+    {
+        public int Requests { get; private set; }
+
+        public Task<IReadOnlyList<Varbind>> GetAsync(SnmpTarget target, IReadOnlyList<Oid> oids, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public Task<IReadOnlyList<Varbind>> GetNextAsync(SnmpTarget target, IReadOnlyList<Oid> oids, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public Task<IReadOnlyList<Varbind>> GetBulkAsync(SnmpTarget target, int nonRepeaters, int maxRepetitions, IReadOnlyList<Oid> oids,
+            CancellationToken cancellationToken = default)
+        {
+            Requests++;
+            return Task.FromResult<IReadOnlyList<Varbind>>([new Varbind(Oid.Parse("1.3.6.1.2.1.2.2.1.10").Append((uint)Requests), SnmpValue.Integer(Requests))]);
+        }
+    }
+
     /// <summary>Answers every GETBULK with the same first row: the OID never increases.</summary>
     private sealed class StuckClient : ISnmpClient
     {

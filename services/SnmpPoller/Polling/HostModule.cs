@@ -31,11 +31,15 @@ public static class HostModule
     private static readonly Oid MemTotalReal = Oid.Parse("1.3.6.1.4.1.2021.4.5.0");
     private static readonly Oid MemAvailReal = Oid.Parse("1.3.6.1.4.1.2021.4.6.0");
     private static readonly Oid MemBuffer = Oid.Parse("1.3.6.1.4.1.2021.4.14.0");
+    private static readonly Oid MemSysAvail = Oid.Parse("1.3.6.1.4.1.2021.4.27.0");
     private static readonly Oid MemCached = Oid.Parse("1.3.6.1.4.1.2021.4.15.0");
     private static readonly Oid SsCpuRawSystem = Oid.Parse("1.3.6.1.4.1.2021.11.52.0");
     private static readonly Oid SsCpuRawKernel = Oid.Parse("1.3.6.1.4.1.2021.11.55.0");
 
-    /// <summary>CPU modes from UCD's raw counters. "system" is ssCpuRawKernel: on Linux ssCpuRawSystem also counts irq and softirq.</summary>
+    /// <summary>
+    /// CPU modes from UCD's raw counters. "system" is ssCpuRawKernel where the agent fills it (the BSDs, where
+    /// ssCpuRawSystem also counts interrupts), else ssCpuRawSystem: net-snmp on Linux answers Kernel with 0.
+    /// </summary>
     private static readonly (string Mode, Oid Oid)[] CpuModes =
     [
         ("user", Oid.Parse("1.3.6.1.4.1.2021.11.50.0")),
@@ -58,7 +62,7 @@ public static class HostModule
     /// <summary>Every scalar the module reads, in one GET.</summary>
     public static readonly IReadOnlyList<Oid> Scalars =
     [
-        HrSystemUptime, SysUpTime, MemTotalReal, MemAvailReal, MemTotalSwap, MemAvailSwap, MemBuffer, MemCached, SsCpuRawSystem,
+        HrSystemUptime, SysUpTime, MemTotalReal, MemAvailReal, MemSysAvail, MemTotalSwap, MemAvailSwap, MemBuffer, MemCached, SsCpuRawSystem,
         .. CpuModes.Select(m => m.Oid), .. LoadAverages.Select(l => l.Oid),
     ];
 
@@ -105,7 +109,11 @@ public static class HostModule
         }
         foreach (var (mode, oid) in CpuModes)
         {
-            var counter = Number(values, oid) ?? (mode == "system" ? Number(values, SsCpuRawSystem) : null);
+            var counter = Number(values, oid);
+            if (mode == "system" && counter is null or 0)
+            {
+                counter = Number(values, SsCpuRawSystem) ?? counter;
+            }
             if (counter is { } value)
             {
                 samples.Add(new("snmp_host_cpu_seconds_total", value / TicksPerSecond, "mode", mode));
@@ -124,13 +132,16 @@ public static class HostModule
         var ram = storage.FirstOrDefault(row => row.Type == HrStorageRam);
         var swap = storage.FirstOrDefault(row => row.Type == HrStorageVirtualMemory && row.Description.Contains("swap", StringComparison.OrdinalIgnoreCase));
         AddMemory(samples, "snmp_host_memory", ram?.Size ?? Kilobytes(values, MemTotalReal), ram?.Used);
-        AddOptional(samples, "snmp_host_memory_available_bytes", Kilobytes(values, MemAvailReal));
+        // On Linux, memAvailReal is MemFree; memSysAvail (newer net-snmp) is MemAvailable, what a person means by available.
+        AddOptional(samples, "snmp_host_memory_free_bytes", Kilobytes(values, MemAvailReal));
+        AddOptional(samples, "snmp_host_memory_available_bytes", Kilobytes(values, MemSysAvail));
         AddOptional(samples, "snmp_host_memory_buffers_bytes", Kilobytes(values, MemBuffer));
         AddOptional(samples, "snmp_host_memory_cached_bytes", Kilobytes(values, MemCached));
         var swapTotal = swap?.Size ?? Kilobytes(values, MemTotalSwap);
         var swapUsed = swap?.Used ?? (swapTotal - Kilobytes(values, MemAvailSwap));
         AddMemory(samples, "snmp_host_swap", swapTotal, swapUsed);
-        foreach (var disk in storage.Where(row => row.Type == HrStorageFixedDisk))
+        // Bind mounts can repeat a description; two series with one label set would be refused, so the first row wins.
+        foreach (var disk in storage.Where(row => row.Type == HrStorageFixedDisk).DistinctBy(row => row.Description))
         {
             samples.Add(new("snmp_host_filesystem_size_bytes", disk.Size, "mount", disk.Description));
             if (disk.Used is { } used)

@@ -1,20 +1,24 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Options;
 using PretixOps.SnmpPoller.Snmp;
 
 namespace PretixOps.SnmpPoller.Polling;
 
 /// <summary>One poll of one host with the host module: resolve, ask, interpret; a failure becomes a report, not an exception.</summary>
-public sealed class HostPoller(ISnmpClient client, SnmpCredentials credentials, ILogger<HostPoller> logger)
+public sealed class HostPoller(ISnmpClient client, SnmpCredentials credentials, IOptions<SnmpPollerOptions> options, ILogger<HostPoller> logger)
 {
     public async Task<PollReport> PollAsync(string? hostLabel, string address, int port, string auth, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        var limit = options.Value.MaxPollDuration;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(limit);
         try
         {
-            var endPoint = new IPEndPoint(await ResolveAsync(address, cancellationToken), port);
-            var samples = await HostModule.PollAsync(client, credentials.For(auth, endPoint), cancellationToken);
+            var endPoint = new IPEndPoint(await ResolveAsync(address, deadline.Token), port);
+            var samples = await HostModule.PollAsync(client, credentials.For(auth, endPoint), deadline.Token);
             return new PollReport(hostLabel, true, Stopwatch.GetElapsedTime(started).TotalSeconds, samples, null, null, null, null);
         }
         catch (SnmpException e)
@@ -24,6 +28,10 @@ public sealed class HostPoller(ISnmpClient client, SnmpCredentials credentials, 
         catch (SocketException e)
         {
             return Failed("resolve", $"cannot resolve '{address}': {e.Message}");
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return Failed("deadline", $"the poll of {address}:{port} took longer than MaxPollDuration ({limit}).");
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

@@ -123,8 +123,8 @@ public sealed class BerWriter
             case SnmpType.Counter32 or SnmpType.Gauge32 or SnmpType.TimeTicks or SnmpType.Counter64:
                 WriteUnsigned(value.RawNumber, (byte)value.Type);
                 break;
-            case SnmpType.OctetString or SnmpType.IpAddress or SnmpType.Opaque:
-                WriteOctets(value.AsOctets(), (byte)value.Type);
+            case var _ when value.RawOctets is { } octets:
+                WriteOctets(octets, (byte)value.Type);
                 break;
             case SnmpType.ObjectIdentifier:
                 WriteOid(value.AsOid());
@@ -288,12 +288,9 @@ public ref struct BerReader
         switch ((SnmpType)tag)
         {
             case SnmpType.Integer:
-                var integer = DecodeSigned(content, "INTEGER");
-                if (integer is < int.MinValue or > int.MaxValue)
-                {
-                    throw new SnmpDecodeException("INTEGER is outside Integer32.");
-                }
-                return SnmpValue.Integer((int)integer);
+                // Integer32 by the SMI, but agents in the field send wider values (hrStorageSize of a big disk):
+                // keep what they said rather than lose the whole response.
+                return SnmpValue.FromNumber(SnmpType.Integer, unchecked((ulong)DecodeSigned(content, "INTEGER")));
             case SnmpType.Counter32 or SnmpType.Gauge32 or SnmpType.TimeTicks:
                 // Some agents encode large 32-bit values as negative numbers; the low 32 bits are what they meant.
                 return SnmpValue.FromNumber((SnmpType)tag, unchecked((ulong)DecodeSigned(content, "unsigned32")) & 0xFFFF_FFFF);
@@ -318,6 +315,10 @@ public ref struct BerReader
                     SnmpType.EndOfMibView => SnmpValue.EndOfMibView,
                     _ => SnmpValue.Null,
                 };
+            case var _ when (tag & 0xE0) == 0x40:
+                // Another primitive application type (NsapAddress, UInteger32 of SNMPv2 drafts): kept as octets,
+                // so one unusual value does not cost the whole response.
+                return SnmpValue.FromOctets((SnmpType)tag, content.ToArray());
             default:
                 throw new SnmpDecodeException($"unknown value type 0x{tag:X2}.");
         }

@@ -27,7 +27,7 @@ public sealed class SnmpClient : ISnmpClient, IAsyncDisposable
     private readonly Action<string> _onDropped;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _receiving;
-    private int _nextId = RandomNumberGenerator.GetInt32(1, int.MaxValue / 2);
+    private int _disposed;
     private long _salt = BinaryPrimitives.ReadInt64LittleEndian(RandomNumberGenerator.GetBytes(8));
 
     /// <param name="onDropped">Called with a reason for every datagram that is thrown away.</param>
@@ -50,14 +50,16 @@ public sealed class SnmpClient : ISnmpClient, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         await _stopping.CancelAsync();
         _socket.Dispose();
-        try
+        await _receiving;
+        foreach (var pending in _pending.Values)
         {
-            await _receiving;
-        }
-        catch (OperationCanceledException)
-        {
+            pending.Abandon();
         }
         _stopping.Dispose();
     }
@@ -98,19 +100,27 @@ public sealed class SnmpClient : ISnmpClient, IAsyncDisposable
             var pending = new V3Pending(NextId(), target.EndPoint, user, keys);
             var datagram = EncodeV3(target, user, keys, engine, pdu(pending.Id), pending.Id);
             var reply = await ExchangeAsync(target, pending, datagram, cancellationToken);
+            // RFC 3414 section 3.2 step 7b: an authenticated user's clock follows authenticated messages only.
+            var trusted = reply.Authenticated || user.Auth == AuthProtocol.None;
             if (reply.Pdu.Type != PduType.Report)
             {
-                engine.Observe(reply.Usm);
+                if (trusted)
+                {
+                    engine.Observe(reply.Usm);
+                }
                 return reply.Pdu;
             }
             var report = reply.Pdu.Varbinds.Count > 0 ? reply.Pdu.Varbinds[0].Oid : null;
             switch (report is not null && report.StartsWith(UsmStats) && report.Length > UsmStats.Length ? report[UsmStats.Length] : 0)
             {
-                case 2: // usmStatsNotInTimeWindows: the report carries the agent's boots and time.
-                    engine.Observe(reply.Usm, force: true);
+                case 2: // usmStatsNotInTimeWindows: the (authenticated) report carries the agent's boots and time.
+                    if (trusted)
+                    {
+                        engine.Observe(reply.Usm, resynchronise: true);
+                    }
                     continue;
                 case 4: // usmStatsUnknownEngineIDs
-                    _engines.TryRemove(target.EndPoint, out _);
+                    _engines.TryRemove(KeyValuePair.Create(target.EndPoint, engine));
                     engine = await EngineAsync(target, cancellationToken);
                     continue;
                 case 1:
@@ -148,7 +158,7 @@ public sealed class SnmpClient : ISnmpClient, IAsyncDisposable
             throw new SnmpException("discovery", $"{target} answered the engine discovery without an engine id.");
         }
         var engine = new EngineState(reply.Usm.EngineId);
-        engine.Observe(reply.Usm, force: true);
+        engine.Observe(reply.Usm, resynchronise: true);
         return _engines.GetOrAdd(target.EndPoint, engine);
     }
 
@@ -236,10 +246,21 @@ public sealed class SnmpClient : ISnmpClient, IAsyncDisposable
             }
             catch (SocketException)
             {
-                // An ICMP error for an earlier datagram (connection reset, unreachable); the request times out on its own.
+                // An ICMP error for an earlier datagram (connection reset, unreachable); the request times out on its
+                // own. The pause keeps an error that repeats from spinning a core.
+                await Task.Delay(10, CancellationToken.None);
                 continue;
             }
-            Dispatch(buffer.AsSpan(0, received.ReceivedBytes), (IPEndPoint)received.RemoteEndPoint);
+            try
+            {
+                Dispatch(buffer.AsSpan(0, received.ReceivedBytes), (IPEndPoint)received.RemoteEndPoint);
+            }
+#pragma warning disable CA1031 // the loop is the only reader of the socket: whatever one datagram does, it must go on
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                Dropped("malformed");
+            }
         }
     }
 
@@ -247,17 +268,17 @@ public sealed class SnmpClient : ISnmpClient, IAsyncDisposable
     {
         if (!MessageRouting.TryPeekId(datagram, out _, out var id))
         {
-            _onDropped("malformed");
+            Dropped("malformed");
             return;
         }
         if (!_pending.TryGetValue(id, out var pending))
         {
-            _onDropped("unexpected");
+            Dropped("unexpected");
             return;
         }
         if (!SameEndPoint(pending.Target, from))
         {
-            _onDropped("wrong_source");
+            Dropped("wrong_source");
             return;
         }
         string? reason;
@@ -271,14 +292,34 @@ public sealed class SnmpClient : ISnmpClient, IAsyncDisposable
         }
         if (reason is not null)
         {
-            _onDropped(reason);
+            Dropped(reason);
         }
     }
 
+    private void Dropped(string reason)
+    {
+        try
+        {
+            _onDropped(reason);
+        }
+#pragma warning disable CA1031 // a failing counter must not stop the receive loop
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
+    /// <summary>A random id not in flight: an off-path sender cannot guess which answer we wait for.</summary>
     private int NextId()
     {
-        var id = Interlocked.Increment(ref _nextId) & int.MaxValue;
-        return id == 0 ? NextId() : id;
+        while (true)
+        {
+            var id = RandomNumberGenerator.GetInt32(1, int.MaxValue);
+            if (!_pending.ContainsKey(id))
+            {
+                return id;
+            }
+        }
     }
 
     private static bool SameEndPoint(IPEndPoint expected, IPEndPoint actual) =>
@@ -309,11 +350,15 @@ public sealed class SnmpClient : ISnmpClient, IAsyncDisposable
         public IPEndPoint Target { get; } = target;
 
         public abstract string? TryComplete(ReadOnlySpan<byte> datagram);
+
+        public abstract void Abandon();
     }
 
     private abstract class Pending<T>(int id, IPEndPoint target) : PendingRequest(id, target)
     {
         public TaskCompletionSource<T> Reply { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override void Abandon() => Reply.TrySetException(new ObjectDisposedException(nameof(SnmpClient)));
     }
 
     private sealed class CommunityPending(int id, IPEndPoint target, byte[] community) : Pending<Pdu>(id, target)
@@ -334,7 +379,7 @@ public sealed class SnmpClient : ISnmpClient, IAsyncDisposable
         }
     }
 
-    private sealed record V3Reply(UsmParameters Usm, Pdu Pdu);
+    private sealed record V3Reply(UsmParameters Usm, Pdu Pdu, bool Authenticated);
 
     /// <summary>
     /// Accepts only what the user's security level promises: an authenticated user's answer must carry a valid
@@ -387,7 +432,7 @@ public sealed class SnmpClient : ISnmpClient, IAsyncDisposable
             {
                 return "authentication";
             }
-            Reply.TrySetResult(new V3Reply(message.Usm, pdu));
+            Reply.TrySetResult(new V3Reply(message.Usm, pdu, authenticated));
             return null;
         }
 
@@ -410,29 +455,34 @@ public sealed class SnmpClient : ISnmpClient, IAsyncDisposable
         private readonly Lock _lock = new();
         private int _boots;
         private int _time;
+        private int _latestReceivedTime;
         private long _observedAt = Stopwatch.GetTimestamp();
 
         public byte[] Id { get; } = id;
 
+        /// <summary>Our estimate of the agent's boots and time now (RFC 3414 section 2.3).</summary>
         public (int Boots, int Time) Now()
         {
             lock (_lock)
             {
-                var elapsed = (int)Stopwatch.GetElapsedTime(_observedAt).TotalSeconds;
-                return (_boots, (int)Math.Min(int.MaxValue, (long)_time + elapsed));
+                var elapsed = (long)Stopwatch.GetElapsedTime(_observedAt).TotalSeconds;
+                return (_boots, (int)Math.Min(int.MaxValue, _time + elapsed));
             }
         }
 
-        /// <summary>RFC 3414 section 3.2 step 7b: move forward only, unless a report tells us to resynchronise.</summary>
-        public void Observe(UsmParameters usm, bool force = false)
+        /// <summary>
+        /// RFC 3414 section 3.2 step 7b: follow a later boot, or a later time than the latest received in this boot.
+        /// A resynchronisation (discovery, a notInTimeWindows report) takes the agent's values as they are.
+        /// </summary>
+        public void Observe(UsmParameters usm, bool resynchronise = false)
         {
             lock (_lock)
             {
-                var estimated = (long)_time + (long)Stopwatch.GetElapsedTime(_observedAt).TotalSeconds;
-                if (force || usm.EngineBoots > _boots || (usm.EngineBoots == _boots && usm.EngineTime > estimated))
+                if (resynchronise || usm.EngineBoots > _boots || (usm.EngineBoots == _boots && usm.EngineTime > _latestReceivedTime))
                 {
                     _boots = usm.EngineBoots;
                     _time = usm.EngineTime;
+                    _latestReceivedTime = usm.EngineTime;
                     _observedAt = Stopwatch.GetTimestamp();
                 }
             }

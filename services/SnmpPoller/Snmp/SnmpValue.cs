@@ -52,7 +52,7 @@ public readonly struct SnmpValue : IEquatable<SnmpValue>
     public static SnmpValue EndOfMibView { get; } = new(SnmpType.EndOfMibView, 0, null, null);
 
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720", Justification = "INTEGER is the protocol's own name for the type.")]
-    public static SnmpValue Integer(int value) => new(SnmpType.Integer, unchecked((ulong)(long)value), null, null);
+    public static SnmpValue Integer(long value) => new(SnmpType.Integer, unchecked((ulong)value), null, null);
 
     public static SnmpValue OctetString(ReadOnlySpan<byte> value) => new(SnmpType.OctetString, 0, value.ToArray(), null);
 

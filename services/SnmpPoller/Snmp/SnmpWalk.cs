@@ -3,6 +3,12 @@ namespace PretixOps.SnmpPoller.Snmp;
 /// <summary>Walks built on GETBULK: one subtree, or several at once (the columns of a table, side by side).</summary>
 public static class SnmpWalk
 {
+    /// <summary>Bindings one walk may return: far above any host table, far below what hurts.</summary>
+    public const int MaxBindings = 100_000;
+
+    /// <summary>GETBULK requests one walk may send: an agent that trickles one binding per answer ends here.</summary>
+    public const int MaxRequests = 2_000;
+
     public static Task<IReadOnlyList<Varbind>> WalkAsync(this ISnmpClient client, SnmpTarget target, Oid root,
         CancellationToken cancellationToken = default) =>
         client.WalkAsync(target, [root], cancellationToken);
@@ -22,8 +28,15 @@ public static class SnmpWalk
         var found = roots.Select(_ => new List<Varbind>()).ToArray();
         var last = roots.ToArray();
         var active = Enumerable.Range(0, roots.Count).ToList();
-        while (active.Count > 0)
+        var count = 0;
+        for (var request = 0; active.Count > 0; request++)
         {
+            if (request == MaxRequests || count > MaxBindings)
+            {
+                // An agent that keeps inventing increasing OIDs in the subtree would otherwise never stop.
+                throw new SnmpException("walk_limit",
+                    $"{target} kept answering the walk of {string.Join(", ", roots)}: stopped after {request} requests and {count} bindings.");
+            }
             var response = await client.GetBulkAsync(target, 0, Math.Max(1, target.MaxRepetitions),
                 active.Select(i => last[i]).ToArray(), cancellationToken);
             var finished = new bool[active.Count];
@@ -46,6 +59,7 @@ public static class SnmpWalk
                     continue;
                 }
                 found[subtree].Add(binding);
+                count++;
                 last[subtree] = binding.Oid;
                 progressed = true;
             }

@@ -232,6 +232,11 @@ public sealed class UsmUser
         {
             return keys;
         }
+        if (_localized.Count >= 1024)
+        {
+            // Engine ids come from the network: a flood of made-up ones must not grow this without bound.
+            _localized.Clear();
+        }
         keys = new LocalizedKeys(
             _authMasterKey is null ? null : UsmCrypto.LocalizeKey(Auth, _authMasterKey, engineId),
             _privMasterKey is null ? null : UsmCrypto.LocalizeKey(Auth, _privMasterKey, engineId));
