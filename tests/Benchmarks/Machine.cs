@@ -10,7 +10,10 @@ internal static class Machine
 {
     public static string Root { get; } = FindRoot();
 
-    public static IReadOnlyDictionary<string, string> Infra { get; } = LoadInfra();
+    private static readonly Lazy<Dictionary<string, string>> LoadedInfra = new(LoadInfra);
+
+    /// <summary>Read on first use: the snmp benchmark runs without the local infrastructure.</summary>
+    public static IReadOnlyDictionary<string, string> Infra => LoadedInfra.Value;
 
     public static int FreePort()
     {
@@ -43,15 +46,41 @@ internal static class Machine
     /// <summary>Starts a built PretixOps service (Release) on a free port and waits until it is ready.</summary>
     public static async Task<(Process Process, Uri Address)> StartServiceAsync(string project, Dictionary<string, string> settings)
     {
-        var port = FreePort();
         settings["Messaging__Host"] = Infra["PRETIXOPS_RABBITMQ_HOST"];
         settings["Messaging__Port"] = Infra["PRETIXOPS_RABBITMQ_PORT"];
         settings["Messaging__Username"] = Infra["PRETIXOPS_RABBITMQ_USER"];
         settings["Messaging__PasswordFile"] = Infra["PRETIXOPS_RABBITMQ_PASSWORD_FILE"];
+        return await LaunchServiceAsync(project, settings, "healthz/ready");
+    }
+
+    /// <summary>
+    /// Starts a built service whose measured work needs no bus, pointed at a port where no broker listens: it is
+    /// live but never ready, and its bus retries in the background (idle, that costs no measurable CPU).
+    /// </summary>
+    public static Task<(Process Process, Uri Address)> StartServiceWithoutBrokerAsync(string project, Dictionary<string, string> settings)
+    {
+        settings["Messaging__Host"] = "127.0.0.1";
+        settings["Messaging__Port"] = "1";
+        settings["Messaging__Password"] = "unused";
+        return LaunchServiceAsync(project, settings, "healthz/live");
+    }
+
+    private static async Task<(Process Process, Uri Address)> LaunchServiceAsync(string project, Dictionary<string, string> settings, string readyPath)
+    {
+        var port = FreePort();
         var dll = Path.Combine(Root, "services", project, "bin", "Release", "net10.0", $"PretixOps.{project}.dll");
         var process = Start("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"], settings);
         var address = new Uri($"http://127.0.0.1:{port}/");
-        await WaitReadyAsync(address);
+        try
+        {
+            await WaitReadyAsync(address, readyPath);
+        }
+        catch (InvalidOperationException)
+        {
+            Stop(process);
+            throw;
+        }
+
         return (process, address);
     }
 
@@ -79,10 +108,44 @@ internal static class Machine
     }
 
     /// <summary>Peak resident memory (VmHWM) of a process, in MiB.</summary>
-    public static double PeakMemoryMiB(Process process)
+    public static double PeakMemoryMiB(Process process) => StatusMiB(process, "VmHWM:");
+
+    /// <summary>Resident memory now (VmRSS) of a process, in MiB.</summary>
+    public static double MemoryMiB(Process process) => StatusMiB(process, "VmRSS:");
+
+    /// <summary>
+    /// CPU time (user + system) a process has used so far, from /proc/PID/stat. The fields after the command name
+    /// are counted from its closing parenthesis, since the name itself may hold spaces; utime and stime are in clock
+    /// ticks, USER_HZ, which is 100 on every Linux architecture .NET runs on.
+    /// </summary>
+    public static double CpuSeconds(Process process)
     {
-        var line = File.ReadLines($"/proc/{process.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+        var stat = File.ReadAllText($"/proc/{process.Id}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        // fields[0] is field 3 (state): utime and stime, fields 14 and 15, are at 11 and 12.
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+    }
+
+    /// <summary>As many distinct free UDP ports on loopback: all held at once while chosen, so none repeats.</summary>
+    public static IReadOnlyList<int> FreeUdpPorts(int count)
+    {
+        var sockets = new List<UdpClient>();
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                sockets.Add(new UdpClient(new IPEndPoint(IPAddress.Loopback, 0)));
+            }
+
+            return sockets.Select(s => ((IPEndPoint)s.Client.LocalEndPoint!).Port).ToList();
+        }
+        finally
+        {
+            foreach (var socket in sockets)
+            {
+                socket.Dispose();
+            }
+        }
     }
 
     /// <summary>The local broker's management API, with the project's credentials.</summary>
@@ -101,6 +164,12 @@ internal static class Machine
             process.Kill();
             process.WaitForExit();
         }
+    }
+
+    private static double StatusMiB(Process process, string field)
+    {
+        var line = File.ReadLines($"/proc/{process.Id}/status").First(l => l.StartsWith(field, StringComparison.Ordinal));
+        return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
     }
 
     private static string FindRoot()
