@@ -54,6 +54,7 @@ internal static partial class SnmpBenchmark
         new("1.3.6.1.4.1.2021.4.5", "memTotalReal", "gauge"),
         new("1.3.6.1.4.1.2021.4.6", "memAvailReal", "gauge"),
         new("1.3.6.1.4.1.2021.4.14", "memBuffer", "gauge"),
+        new("1.3.6.1.4.1.2021.4.27", "memSysAvail", "counter"),
         new("1.3.6.1.4.1.2021.4.15", "memCached", "gauge"),
         new("1.3.6.1.4.1.2021.11.50", "ssCpuRawUser", "counter"),
         new("1.3.6.1.4.1.2021.11.51", "ssCpuRawNice", "counter"),

@@ -68,11 +68,20 @@ internal sealed class SnmpAgent : IAsyncDisposable
     {
         if (_process is { HasExited: false })
         {
-            _process.Kill();
+            // SIGTERM: snmpd saves its persistent state (the boot counter among it) on the way out.
+            var term = await Cli.RunAsync("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            Assert.Equal(0, term.ExitCode);
             await _process.WaitForExitAsync();
         }
         _process?.Dispose();
         _process = null;
+    }
+
+    /// <summary>Stops and starts the agent on the same port and persistent folder: same engine id, boots + 1.</summary>
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        await StartProcessAsync();
     }
 
     public async ValueTask DisposeAsync()
@@ -108,11 +117,14 @@ internal sealed class SnmpAgent : IAsyncDisposable
     private async Task StartProcessAsync()
     {
         var start = new ProcessStartInfo("snmpd") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        // Only this folder's snmpd.conf and the persistent one beside it (engine id and boot counter survive a
+        // restart); -C would skip the persistent file too.
         start.Environment["SNMP_PERSISTENT_DIR"] = Path.Combine(_folder, "persist");
+        start.Environment["SNMPCONFPATH"] = $"{_folder}:{Path.Combine(_folder, "persist")}";
         start.Environment["MIBS"] = "";
         start.Environment["MIBDIRS"] = "/nonexistent";
-        // -f: stay in the foreground, so the process we hold is the agent; -C: only this configuration.
-        foreach (var argument in (string[])["-f", "-C", "-c", Path.Combine(_folder, "snmpd.conf"), "-Lf", Path.Combine(_folder, "snmpd.log")])
+        // -f: stay in the foreground, so the process we hold is the agent.
+        foreach (var argument in (string[])["-f", "-Lf", Path.Combine(_folder, "snmpd.log")])
         {
             start.ArgumentList.Add(argument);
         }

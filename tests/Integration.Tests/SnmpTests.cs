@@ -40,6 +40,10 @@ public sealed class SnmpTests : IAsyncLifetime
         Assert.Equal(theirs.Select(NetSnmpLine), ours.Select(Canonical));
         Assert.Equal("ops@pretixops.example", ours[2].Value.AsText());
         Assert.Equal(SnmpType.NoSuchObject, ours[6].Value.Type);
+
+        string[] before = ["1.3.6.1.2.1.1", "1.3.6.1.2.1.25.2.3.1.3", "1.3.6.1.4.1.2021.4"];
+        var next = await _client.GetNextAsync(_agent.V2c(), [.. before.Select(Oid.Parse)]);
+        Assert.Equal((await _agent.NetSnmpAsync("snmpgetnext", before)).Select(NetSnmpLine), next.Select(Canonical));
     }
 
     [Fact]
@@ -83,6 +87,17 @@ public sealed class SnmpTests : IAsyncLifetime
         Assert.Equal(v2c.Where(v => !v.Oid.StartsWith(SysUpTime)).Select(Canonical), v3.Where(v => !v.Oid.StartsWith(SysUpTime)).Select(Canonical));
         var contact = await _client.GetAsync(_agent.V3(user), [Oid.Parse("1.3.6.1.2.1.1.4.0")]);
         Assert.Equal("ops@pretixops.example", Assert.Single(contact).Value.AsText());
+    }
+
+    [Fact]
+    public async Task A_v3_client_follows_an_agent_that_restarted_with_a_new_boot_count()
+    {
+        var user = new UsmUser("sha-aes", AuthProtocol.Sha1, SnmpAgent.AuthPassword, PrivProtocol.Aes128, SnmpAgent.PrivPassword);
+        var first = await _client.GetAsync(_agent.V3(user), [Oid.Parse("1.3.6.1.6.3.10.2.1.2.0")]);
+        await _agent.RestartAsync();
+        // snmpEngineBoots went up: the agent refuses our old boots with notInTimeWindows, and the client resynchronises.
+        var second = await _client.GetAsync(_agent.V3(user), [Oid.Parse("1.3.6.1.6.3.10.2.1.2.0")]);
+        Assert.Equal(Assert.Single(first).Value.AsInt64() + 1, Assert.Single(second).Value.AsInt64());
     }
 
     [Fact]
@@ -148,6 +163,8 @@ public sealed class SnmpTests : IAsyncLifetime
         // The first poll after the stop marked it down: one timeout, not a streak of them.
         Assert.Equal(1, Sample(metrics, "snmp_poll_errors_total{host=\"agent\",reason=\"timeout\"}"));
         Assert.DoesNotContain("snmp_host_memory_total_bytes{host=\"agent\"}", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain(poller.Output, line => line.Contains(SnmpAgent.AuthPassword, StringComparison.Ordinal)
+            || line.Contains(SnmpAgent.PrivPassword, StringComparison.Ordinal) || line.Contains(SnmpAgent.Community, StringComparison.Ordinal));
     }
 
     [Fact]
