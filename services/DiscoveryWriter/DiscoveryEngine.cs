@@ -52,6 +52,8 @@ public sealed class DiscoveryEngine(
     private Registry _registry = new();
     private bool _caughtUp;
     private int _quietTicks;
+    private bool _appliedFresh;
+    private DateTimeOffset _startedAt;
     private Dictionary<string, RenderedJob> _rendered = new(StringComparer.Ordinal);
 
     public sealed record RenderedJob(byte[] Content, string ETag);
@@ -94,6 +96,7 @@ public sealed class DiscoveryEngine(
             RenderJobs(_registry.Jobs);
         }
 
+        _startedAt = clock.GetUtcNow();
         _loaded.SetResult();
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -150,6 +153,13 @@ public sealed class DiscoveryEngine(
         return batch;
     }
 
+    private static DateTimeOffset ChangeTime(object change) => change switch
+    {
+        InstanceRegistered registered => registered.RegisteredAt,
+        InstanceDeregistered deregistered => deregistered.At,
+        _ => DateTimeOffset.MinValue,
+    };
+
     private async Task ProcessAsync(List<Pending> batch, CancellationToken stoppingToken)
     {
         var now = clock.GetUtcNow();
@@ -168,12 +178,16 @@ public sealed class DiscoveryEngine(
 
                     // After a restart the queue holds the renewals that arrived meanwhile: expire nothing until
                     // they are applied, or live entries would be removed and re-added, emptying and refilling the
-                    // files. Caught up means two ticks in a row with nothing to apply while the bus is up: the
-                    // first quiet tick can fall between the bus connecting and its first delivery.
+                    // files. Caught up, with the bus up, is either of:
+                    // - two ticks in a row with nothing to apply (one could fall between the bus connecting and its
+                    //   first delivery);
+                    // - the batch after one that held a change made since this replica started: the queue is FIFO,
+                    //   so the backlog came first. Under steady heartbeats a quiet tick may never come.
                     if (!_caughtUp)
                     {
                         _quietTicks = batch.Count == 0 && events.BusReady ? _quietTicks + 1 : 0;
-                        _caughtUp = _quietTicks >= 2;
+                        _caughtUp = _quietTicks >= 2 || (_appliedFresh && events.BusReady);
+                        _appliedFresh |= batch.Any(p => ChangeTime(p.Change) >= _startedAt);
                     }
                     var expired = _caughtUp ? _registry.Expire(now) : [];
                     foreach (var entry in expired)
