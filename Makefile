@@ -38,4 +38,5 @@ bench: infra ## run the benchmarks against their peers in one go; the report goe
 	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll registration
 	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll alerts
 	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll scaler
+	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll replay
 	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll snmp

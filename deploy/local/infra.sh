@@ -153,7 +153,8 @@ log.file.level = info
 EOF
   chmod 600 "$STATE/rabbitmq/rabbitmq.conf"
   : >"$STATE/rabbitmq/rabbitmq-env.conf"
-  echo '[rabbitmq_management].' >"$STATE/rabbitmq/enabled_plugins"
+  # The shovel plugins are the management UI's "Move messages", the peer `make bench` measures opsctl's replay against.
+  echo '[rabbitmq_management,rabbitmq_shovel,rabbitmq_shovel_management].' >"$STATE/rabbitmq/enabled_plugins"
   if rabbitmqctl status >/dev/null 2>&1; then return 0; fi
   log "starting RabbitMQ on 127.0.0.1:$RABBITMQ_PORT (management $RABBITMQ_MGMT_PORT)"
   (rabbitmq_env; cd "$STATE/rabbitmq" && /usr/lib/rabbitmq/bin/rabbitmq-server -detached) \

@@ -40,11 +40,16 @@ public static class MessagingExtensions
                 rabbit.Durable = true;
                 rabbit.PrefetchCount = options.PrefetchCount;
                 rabbit.ConcurrentMessageLimit = options.ConcurrentMessageLimit;
-                rabbit.UseMessageRetry(retry =>
+                // RetryLimit 0 means straight to the error queue; MassTransit's exponential policy with no attempts
+                // would itself fail every message (IndexOutOfRangeException) instead.
+                if (options.RetryLimit > 0)
                 {
-                    retry.Exponential(options.RetryLimit, options.RetryMinInterval, options.RetryMaxInterval, options.RetryMinInterval);
-                    retry.Ignore<PermanentMessageException>();
-                });
+                    rabbit.UseMessageRetry(retry =>
+                    {
+                        retry.Exponential(options.RetryLimit, options.RetryMinInterval, options.RetryMaxInterval, options.RetryMinInterval);
+                        retry.Ignore<PermanentMessageException>();
+                    });
+                }
                 rabbit.ConfigureEndpoints(context);
 
                 // MassTransit connects lazily: a service that only publishes would hold no connection and

@@ -7,12 +7,13 @@ return args switch
     ["registration", ..] => await RegistrationBenchmark.RunAsync(args[1..]),
     ["alerts", ..] => await AlertBenchmark.RunAsync(args[1..]),
     ["scaler", ..] => await ScalerBenchmark.RunAsync(args[1..]),
+    ["replay", ..] => await ReplayBenchmark.RunAsync(args[1..]),
     ["snmp", ..] => await SnmpBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Benchmarks registration [--count N] [--connections N] | alerts [--payloads N] [--senders N] | scaler [--decisions N] | snmp [--duration SECONDS] [--agents N] | floor PORT");
+    Console.Error.WriteLine("usage: Benchmarks registration [--count N] [--connections N] | alerts [--payloads N] [--senders N] | scaler [--decisions N] | snmp [--duration SECONDS] [--agents N] | replay [--messages N] | floor PORT");
     return 2;
 }

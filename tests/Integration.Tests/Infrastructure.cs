@@ -16,6 +16,7 @@ internal static class Infrastructure
     public static string RabbitHost => Get("PRETIXOPS_RABBITMQ_HOST");
     public static int RabbitPort => int.Parse(Get("PRETIXOPS_RABBITMQ_PORT"), System.Globalization.CultureInfo.InvariantCulture);
     public static string RabbitUser => Get("PRETIXOPS_RABBITMQ_USER");
+    public static string RabbitManagementPort => Get("PRETIXOPS_RABBITMQ_MGMT_PORT");
     public static string RabbitPasswordFile => Get("PRETIXOPS_RABBITMQ_PASSWORD_FILE");
     public static string DockerHost => Get("PRETIXOPS_DOCKER_HOST");
     public static string DockerTlsHost => Get("PRETIXOPS_DOCKER_TLS_HOST");

@@ -246,6 +246,43 @@ public sealed class ScalerTests : IAsyncLifetime
         return moved;
     }
 
+    [Fact]
+    public async Task Opsctl_scale_goes_through_the_policy_and_prints_the_recorded_decision()
+    {
+        await using var scaler = await StartScalerAsync(max: 3, cooldownUp: "00:00:01");
+        var state = Directory.CreateTempSubdirectory("opsctl-state-").FullName;
+        try
+        {
+            var env = Opsctl.Environment(state);
+            env["OPSCTL_SCALER"] = scaler.BaseAddress.ToString();
+            env["OPSCTL_TOKEN"] = ServiceProcess.Token;
+
+            var refused = await Opsctl.RunAsync(env, "scale", _web, "10", "--reason", "load test tonight", "--requested-by", "alice", "--json");
+            Assert.True(refused.ExitCode == 1 && refused.Output.Contains("AtMaximum", StringComparison.Ordinal), $"{refused.Output}\n{scaler}");
+            using (var recorded = JsonDocument.Parse(refused.Output))
+            {
+                Assert.Equal("10 replicas requested; the policy's max is 3.", recorded.RootElement.GetProperty("reason").GetString());
+                Assert.Equal("operator:alice", recorded.RootElement.GetProperty("trigger").GetString());
+            }
+            Assert.Equal(2, await ReplicasAsync(_web));
+
+            var applied = await Opsctl.RunAsync(env, "scale", _web, "+1", "--reason", "one more for the sale", "--json");
+            Assert.True(applied.ExitCode == 0, applied.Output);
+            using var decision = JsonDocument.Parse(applied.Output);
+            Assert.Equal("Applied", decision.RootElement.GetProperty("outcome").GetString());
+            Assert.Equal(3, decision.RootElement.GetProperty("to").GetInt32());
+            Assert.Equal(3, await ReplicasAsync(_web));
+
+            var record = await Opsctl.RunAsync(env, "decisions", "--service", _web, "--json");
+            Assert.True(record.ExitCode == 0, record.Output);
+            Assert.Equal(2, record.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        }
+        finally
+        {
+            Directory.Delete(state, recursive: true);
+        }
+    }
+
     private async Task<ServiceProcess> StartScalerAsync(
         int max, string cooldownUp, string? stateDirectory = null, IReadOnlyDictionary<string, string?>? extra = null)
     {

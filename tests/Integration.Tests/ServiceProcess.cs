@@ -12,7 +12,7 @@ namespace PretixOps.Integration.Tests;
 /// </summary>
 internal sealed class ServiceProcess : IAsyncDisposable
 {
-    private static readonly string Configuration =
+    public static readonly string Configuration =
         typeof(ServiceProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
 
     /// <summary>The bearer token every service started here accepts.</summary>

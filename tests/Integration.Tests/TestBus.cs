@@ -9,11 +9,17 @@ namespace PretixOps.Integration.Tests;
 /// <summary>A host with a bus configured exactly as the services configure theirs, on the local broker.</summary>
 internal static class TestBus
 {
-    public static IHost Build(string name, Action<IBusRegistrationConfigurator>? configure, params object[] singletons)
+    public static IHost Build(string name, Action<IBusRegistrationConfigurator>? configure, params object[] singletons) =>
+        BuildWith(name, new Dictionary<string, string?>(), configure, singletons);
+
+    /// <summary>As <see cref="Build"/>, with settings of the <c>Messaging</c> section changed (RetryLimit, say).</summary>
+    public static IHost BuildWith(string name, IReadOnlyDictionary<string, string?> messaging, Action<IBusRegistrationConfigurator>? configure,
+        params object[] singletons)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(Infrastructure.MessagingEnvironment()
-            .Select(kv => KeyValuePair.Create(kv.Key.Replace("__", ":", StringComparison.Ordinal), kv.Value)));
+            .Select(kv => KeyValuePair.Create(kv.Key.Replace("__", ":", StringComparison.Ordinal), kv.Value))
+            .Concat(messaging.Select(kv => KeyValuePair.Create($"Messaging:{kv.Key}", kv.Value))));
         builder.Services.AddSingleton(new ServiceInfo(name, DefaultPort: 0));
         foreach (var singleton in singletons)
         {

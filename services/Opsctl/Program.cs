@@ -1,0 +1,4 @@
+using PretixOps.Opsctl;
+
+// opsctl: dead letters (list, show, replay, purge, archive), the Scaler's decisions, the registry, scaling by hand.
+return await OpsctlCommands.RunAsync(args);
