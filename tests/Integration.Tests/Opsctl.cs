@@ -35,11 +35,24 @@ internal static class Opsctl
             start.Environment[key] = value;
         }
         var process = Process.Start(start) ?? throw new InvalidOperationException("opsctl did not start");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) => Record(process, e.Data);
+        process.ErrorDataReceived += (_, e) => Record(process, e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Process, System.Collections.Concurrent.ConcurrentQueue<string>> Lines = [];
+
+    /// <summary>What a process started with <see cref="Start"/> has printed so far, standard output and error together.</summary>
+    public static IReadOnlyList<string> Printed(Process process) => [.. Lines.GetOrCreateValue(process)];
+
+    private static void Record(Process process, string? line)
+    {
+        if (line is not null)
+        {
+            Lines.GetOrCreateValue(process).Enqueue(line);
+        }
     }
 
     /// <summary>A queue's depth, exactly and now (AMQP; the management API's counts lag by seconds); 0 if it does not exist.</summary>

@@ -128,6 +128,24 @@ public sealed class OpsctlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Ctrl_c_finishes_the_batch_in_flight_stops_and_the_rerun_completes()
+    {
+        var ids = await FailAsync(invalid: 600, argument: 0);
+        using (var replay = Opsctl.Start(_env, "dlq", "replay", ErrorQueue, "--all", "--rate", "200"))
+        {
+            await Eventually.ValueAsync(() => Opsctl.DepthAsync(_queue), depth => depth >= 100);
+            var interrupt = await Cli.RunAsync("kill", ["-INT", replay.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            Assert.Equal(0, interrupt.ExitCode);
+            await replay.WaitForExitAsync();
+            replay.WaitForExit();
+            Assert.Equal(1, replay.ExitCode);
+            Assert.Contains(Opsctl.Printed(replay), line => line.Contains("stopped by Ctrl+C, run it again to finish.", StringComparison.Ordinal));
+        }
+        await AssertNoneMissingAsync(ids);
+        await FinishAndProcessOnceAsync(ids);
+    }
+
+    [Fact]
     public async Task A_replay_cut_off_by_the_broker_stopping_loses_nothing_and_the_rerun_finishes_without_a_duplicate()
     {
         var ids = await FailAsync(invalid: 400, argument: 0);

@@ -266,12 +266,21 @@ public sealed class ScalerTests : IAsyncLifetime
             }
             Assert.Equal(2, await ReplicasAsync(_web));
 
+            using var follow = Opsctl.Start(env, "decisions", "--service", _web, "--follow", "--json");
+            await Eventually.ValueAsync(() => Task.FromResult(Opsctl.Printed(follow).Count), n => n >= 1);
             var applied = await Opsctl.RunAsync(env, "scale", _web, "+1", "--reason", "one more for the sale", "--json");
             Assert.True(applied.ExitCode == 0, applied.Output);
             using var decision = JsonDocument.Parse(applied.Output);
             Assert.Equal("Applied", decision.RootElement.GetProperty("outcome").GetString());
             Assert.Equal(3, decision.RootElement.GetProperty("to").GetInt32());
             Assert.Equal(3, await ReplicasAsync(_web));
+
+            // --follow printed the refused decision at start, then the applied one as it was recorded.
+            var followed = await Eventually.ValueAsync(() => Task.FromResult(Opsctl.Printed(follow)),
+                lines => lines.Any(l => l.Contains("\"outcome\":\"Applied\"", StringComparison.Ordinal)));
+            Assert.Contains(followed, l => l.Contains("\"outcome\":\"AtMaximum\"", StringComparison.Ordinal));
+            Assert.Contains(followed, l => l.Contains("\"outcome\":\"Applied\"", StringComparison.Ordinal));
+            follow.Kill();
 
             var record = await Opsctl.RunAsync(env, "decisions", "--service", _web, "--json");
             Assert.True(record.ExitCode == 0, record.Output);
