@@ -52,7 +52,9 @@ public static partial class OpsctlCommands
             await Console.Error.WriteLineAsync("Try 'opsctl --help'.");
             return 2;
         }
-        return await parsed.InvokeAsync();
+        // Ctrl+C cancels the command's token; the command then commits the batch in flight and stops. The default
+        // grace of 2 s would end the process mid-commit, so it is long: the broker, not a timer, bounds a commit.
+        return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromMinutes(2) });
     }
 
     /// <summary>Runs a command's work with the one error policy: one readable line, detail with --verbose.</summary>
@@ -136,7 +138,7 @@ public static partial class OpsctlCommands
                 throw new UsageException("purge deletes messages for good: add --yes.");
             }
             await using var queues = new DeadLetterQueues(settings);
-            var (scanned, deleted) = await queues.PurgeAsync(parse.GetRequiredValue(Queue), selection, ct);
+            var (scanned, deleted) = await queues.PurgeAsync(DeadLetterQueue(parse, allowArchive: true), selection, ct);
             Report(parse.GetValue(AsJson), new { queue = parse.GetRequiredValue(Queue), scanned, deleted }, $"Deleted {deleted} of {scanned} messages.");
             return 0;
         }));
@@ -246,7 +248,7 @@ public static partial class OpsctlCommands
 
     private static async Task<int> MoveAsync(ParseResult parse, OpsctlSettings settings, MoveTarget target, double? rate, CancellationToken cancellationToken)
     {
-        var queue = parse.GetRequiredValue(Queue);
+        var queue = DeadLetterQueue(parse, allowArchive: target == MoveTarget.Replay);
         var selection = SelectionOf(parse);
         var dryRun = parse.GetValue(DryRun);
         var json = parse.GetValue(AsJson);
@@ -275,6 +277,15 @@ public static partial class OpsctlCommands
                 : $"{char.ToUpperInvariant(verb[0])}{verb[1..]} {result.Moved} of {result.Selected} selected ({result.Scanned} read)" +
                   (result.Cancelled ? "; stopped by Ctrl+C, run it again to finish." : "."));
         return result.Cancelled ? 1 : 0;
+    }
+
+    /// <summary>Moves and purges act on dead letters only: pointed at a live queue they would race its consumer.</summary>
+    private static string DeadLetterQueue(ParseResult parse, bool allowArchive)
+    {
+        var queue = parse.GetRequiredValue(Queue);
+        return DeadLetterQueues.IsDeadLetterQueue(queue) || (allowArchive && queue.EndsWith("_archive", StringComparison.Ordinal))
+            ? queue
+            : throw new UsageException($"'{queue}' is not a dead-letter queue (*_error, *_skipped{(allowArchive ? ", *_archive" : "")}).");
     }
 
     private static Selection SelectionOf(ParseResult parse)

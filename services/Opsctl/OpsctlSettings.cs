@@ -44,7 +44,7 @@ public sealed record OpsctlSettings(
         {
             if (!Uri.TryCreate(brokerText, UriKind.Absolute, out var broker) || broker.Scheme != "amqp")
             {
-                throw new OpsctlException($"--broker must look like amqp://user@host:5672/vhost, not '{brokerText}'.");
+                throw new OpsctlException("--broker must look like amqp://user@host:5672/vhost.");
             }
             host = broker.Host;
             port = broker.IsDefaultPort || broker.Port < 0 ? 5672 : broker.Port;
@@ -129,5 +129,5 @@ public sealed record OpsctlSettings(
 
     private static Uri ParseUrl(string text, string flag) =>
         Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
-            ? url : throw new OpsctlException($"{flag} must be an http(s) URL, not '{text}'.");
+            ? url : throw new OpsctlException($"{flag} must be an http(s) URL such as http://host:port/.");
 }

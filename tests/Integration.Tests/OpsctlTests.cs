@@ -151,8 +151,9 @@ public sealed class OpsctlTests : IAsyncLifetime
         var ids = await FailAsync(invalid: 400, argument: 0);
         try
         {
-            using var replay = Opsctl.Start(_env, "dlq", "replay", ErrorQueue, "--all", "--rate", "100");
-            await Eventually.ValueAsync(() => Opsctl.DepthAsync(_queue), depth => depth >= 100);
+            // Slow enough that stopping RabbitMQ (several seconds through the infra script) lands mid-replay.
+            using var replay = Opsctl.Start(_env, "dlq", "replay", ErrorQueue, "--all", "--rate", "20");
+            await Eventually.ValueAsync(() => Opsctl.DepthAsync(_queue), depth => depth >= 20);
             await Infrastructure.InfraAsync("stop", "rabbitmq");
             await replay.WaitForExitAsync();
             Assert.Equal(1, replay.ExitCode);

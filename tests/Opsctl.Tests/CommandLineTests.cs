@@ -79,6 +79,9 @@ public sealed class CommandLineTests
         var error = Assert.Throws<OpsctlException>(() => OpsctlSettings.Resolve(
             new OpsctlSettings.Flags("amqp://ops:hunter2@host/", null, null, null, null, null, null), _ => null));
         Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
+        var typo = Assert.Throws<OpsctlException>(() => OpsctlSettings.Resolve(
+            new OpsctlSettings.Flags("amqps://ops:hunter2@host/", null, null, null, null, null, null), _ => null));
+        Assert.DoesNotContain("hunter2", typo.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -103,6 +106,8 @@ public sealed class CommandLineTests
     [InlineData(new[] { "dlq", "replay", "scaler_error", "--all", "--rate", "fast" }, "--rate")]
     [InlineData(new[] { "dlq", "frobnicate" }, "frobnicate")]
     [InlineData(new[] { "scale", "pretix_web", "3" }, "--reason")]
+    [InlineData(new[] { "dlq", "purge", "scaler", "--all", "--yes" }, "'scaler' is not a dead-letter queue")]
+    [InlineData(new[] { "dlq", "replay", "scaler", "--all" }, "not a dead-letter queue")]
     public async Task Usage_errors_exit_2_with_one_line_saying_what_is_wrong(string[] args, string expected)
     {
         var (code, _, error) = await RunAsync(args);

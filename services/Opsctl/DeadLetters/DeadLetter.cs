@@ -40,9 +40,12 @@ public sealed record DeadLetter(
         {
             if (Header("MT-Fault-InputAddress") is { } address && Uri.TryCreate(address, UriKind.Absolute, out var uri) && uri.Segments.Length > 0)
             {
-                return Uri.UnescapeDataString(uri.Segments[^1]).Split('?')[0];
+                // rabbitmq://host/vhost/name, where a queue= parameter names the queue when it differs from the exchange.
+                var queue = System.Web.HttpUtility.ParseQueryString(uri.Query)["queue"];
+                return queue ?? Uri.UnescapeDataString(uri.Segments[^1]);
             }
-            return DeadLetterQueues.InputQueueOf(Queue);
+            // An archived message goes back to where it was archived from, never into the archive itself.
+            return DeadLetterQueues.InputQueueOf(Header("opsctl-archived-from") ?? Queue);
         }
     }
 

@@ -146,15 +146,23 @@ public sealed class DeadLetterQueues : IAsyncDisposable
             {
                 return 0;
             }
-            foreach (var letter in batch)
+            // Taken out first: a commit that fails is never attempted again with the same deliveries.
+            var pending = batch.ToList();
+            batch.Clear();
+            var targets = pending.Select(l => target == MoveTarget.Replay ? l.InputQueue : archive).Distinct(StringComparer.Ordinal).ToList();
+            foreach (var destination in targets)
             {
-                var destination = target == MoveTarget.Replay ? letter.InputQueue : archive;
                 if (destinations.Add(destination))
                 {
-                    // A publish to a queue that is not there would vanish inside the transaction: check first.
-                    await using var check = await OpenChannelAsync(confirms: false, CancellationToken.None);
-                    await DepthAsync(check, destination, CancellationToken.None);
+                    await EnsureSafeDestinationAsync(destination);
                 }
+                // A publish to a queue that is not there would vanish inside the transaction: checked before each commit.
+                await using var check = await OpenChannelAsync(confirms: false, CancellationToken.None);
+                await DepthAsync(check, destination, CancellationToken.None);
+            }
+            foreach (var letter in pending)
+            {
+                var destination = target == MoveTarget.Replay ? letter.InputQueue : archive;
                 if (pacing > TimeSpan.Zero && pacing * (moved + 1) - clock.Elapsed is { } due && due > TimeSpan.Zero)
                 {
                     await Task.Delay(due, CancellationToken.None);
@@ -164,9 +172,38 @@ public sealed class DeadLetterQueues : IAsyncDisposable
             }
             // The batch is committed even after Ctrl+C: then it stops.
             await channel.TxCommitAsync(CancellationToken.None);
-            var count = batch.Count;
-            batch.Clear();
-            return count;
+            return pending.Count;
+        }
+    }
+
+    /// <summary>
+    /// RabbitMQ applies a commit's acknowledgements before the destination has accepted the copies. A classic queue
+    /// without limits always accepts; a queue that may refuse or drop (a length limit, a quorum queue without a leader)
+    /// could lose a message that way, so opsctl does not move into one.
+    /// </summary>
+    private async Task EnsureSafeDestinationAsync(string destination)
+    {
+        using var http = new HttpClient { BaseAddress = _settings.Management, Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{_settings.Username}:{_settings.Password}")));
+        JsonElement queue;
+        try
+        {
+            queue = await http.GetFromJsonAsync<JsonElement>(
+                $"api/queues/{Uri.EscapeDataString(_settings.VirtualHost)}/{Uri.EscapeDataString(destination)}");
+        }
+        catch (HttpRequestException e)
+        {
+            throw new OpsctlException($"the management API did not describe queue '{destination}': {e.Message}", e);
+        }
+        var arguments = queue.TryGetProperty("arguments", out var a) && a.ValueKind == JsonValueKind.Object
+            ? a.EnumerateObject().Select(p => p.Name).ToList() : [];
+        var type = queue.TryGetProperty("type", out var t) ? t.GetString() : "classic";
+        var limits = arguments.Where(n => n is "x-max-length" or "x-max-length-bytes" or "x-overflow" or "x-message-ttl").ToList();
+        if (type != "classic" || limits.Count > 0)
+        {
+            throw new OpsctlException($"queue '{destination}' is a {type} queue{(limits.Count > 0 ? " with " + string.Join(", ", limits) : "")}: " +
+                "a move into it could not be atomic, so opsctl does not make it. Use the management UI's shovel, which copies at least once.");
         }
     }
 
@@ -192,7 +229,7 @@ public sealed class DeadLetterQueues : IAsyncDisposable
 
     /// <summary>
     /// Up to <paramref name="count"/> messages from the head of the queue, unacknowledged, through one consumer: the
-    /// broker streams them (a buffer of <see cref="ReadAhead"/> keeps memory bounded) instead of one round trip each.
+    /// broker streams them, at most <paramref name="count"/> (and 65,535) ahead, instead of one round trip each.
     /// Ends early when nothing arrives for <see cref="Idle"/> (another consumer holds the rest).
     /// </summary>
     private static async IAsyncEnumerable<DeadLetter> ReadAsync(IChannel channel, string queue, int count,
@@ -216,9 +253,13 @@ public sealed class DeadLetterQueues : IAsyncDisposable
                 // Reading has stopped: this delivery stays unacknowledged and returns to the queue with the channel.
             }
         };
-        var tag = await channel.BasicConsumeAsync(queue, autoAck: false, consumer, cancellationToken);
+        // The broker holds back what is beyond the prefetch; unacknowledged messages count against it, so a move that
+        // skips more than this many unselected messages ends its pass there (and says how many it read).
+        await channel.BasicQosAsync(0, (ushort)Math.Min(count, ushort.MaxValue), false, cancellationToken);
+        string? tag = null;
         try
         {
+            tag = await channel.BasicConsumeAsync(queue, autoAck: false, consumer, cancellationToken);
             for (var read = 0; read < count && !cancellationToken.IsCancellationRequested; read++)
             {
                 DeadLetter letter;
@@ -241,7 +282,7 @@ public sealed class DeadLetterQueues : IAsyncDisposable
         {
             // Deliveries already on their way stay unacknowledged and return to the queue with the channel.
             await stop.CancelAsync();
-            if (channel.IsOpen)
+            if (tag is not null && channel.IsOpen)
             {
                 await channel.BasicCancelAsync(tag, noWait: false, CancellationToken.None);
             }
@@ -286,7 +327,9 @@ public sealed class DeadLetterQueues : IAsyncDisposable
         }
         catch (OperationInterruptedException e)
         {
-            throw new OpsctlException($"queue '{queue}' does not exist.", e);
+            throw new OpsctlException(e.ShutdownReason?.ReplyCode == 404
+                ? $"queue '{queue}' does not exist."
+                : $"the broker refused to look at queue '{queue}': {e.ShutdownReason?.ReplyText ?? e.Message}", e);
         }
     }
 
