@@ -46,9 +46,7 @@ public sealed class DeadLetterQueues : IAsyncDisposable
     /// <summary>Every <c>*_error</c> and <c>*_skipped</c> queue (the management API lists them) with its depth.</summary>
     public async Task<IReadOnlyList<(string Name, long Messages)>> ListAsync(CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { BaseAddress = _settings.Management, Timeout = TimeSpan.FromSeconds(30) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{_settings.Username}:{_settings.Password}")));
+        using var http = Management();
         JsonElement queues;
         try
         {
@@ -183,9 +181,7 @@ public sealed class DeadLetterQueues : IAsyncDisposable
     /// </summary>
     private async Task EnsureSafeDestinationAsync(string destination)
     {
-        using var http = new HttpClient { BaseAddress = _settings.Management, Timeout = TimeSpan.FromSeconds(30) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{_settings.Username}:{_settings.Password}")));
+        using var http = Management();
         JsonElement queue;
         try
         {
@@ -300,6 +296,15 @@ public sealed class DeadLetterQueues : IAsyncDisposable
             await _connection.CloseAsync();
             _connection.Dispose();
         }
+    }
+
+    /// <summary>The management API, with the broker user's credentials.</summary>
+    private HttpClient Management()
+    {
+        var http = new HttpClient { BaseAddress = _settings.Management, Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{_settings.Username}:{_settings.Password}")));
+        return http;
     }
 
     /// <summary>The message as it was sent: same id, body and properties; without the fault headers when replayed.</summary>
