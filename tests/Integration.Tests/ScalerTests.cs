@@ -78,7 +78,8 @@ public sealed class ScalerTests : IAsyncLifetime
         // Resolution scales down one step, once no reason to scale up was seen for the window.
         await PublishAsync(Resolved(third));
         Assert.Equal(3, await ReplicasWhenAsync(_web, 3));
-        var all = await DecisionsAsync(scaler);
+        // The replica count changes before the decision that changed it is recorded: wait for the record.
+        var all = await DecisionsWhenAsync(scaler, d => d.Any(x => x.Outcome == ScaleOutcome.Applied && x.From == 4 && x.To == 3));
         Assert.Contains(all, x => x.Outcome == ScaleOutcome.Cooldown && x.Reason.StartsWith("stabilization", StringComparison.Ordinal));
         Assert.Contains(all, x => x.Outcome == ScaleOutcome.Applied && x.From == 4 && x.To == 3);
         Assert.Equal(3, all.Count(x => x.Outcome == ScaleOutcome.Applied));
@@ -130,7 +131,7 @@ public sealed class ScalerTests : IAsyncLifetime
         await PublishAsync(Fired("over-tls"));
 
         Assert.Equal(3, await ReplicasWhenAsync(_web, 3));
-        var decisions = await DecisionsAsync(scaler);
+        var decisions = await DecisionsWhenAsync(scaler, d => d.Any(x => x.Outcome == ScaleOutcome.Applied));
         Assert.Contains(decisions, x => x.Outcome == ScaleOutcome.Applied && x.Trigger.Contains("over-tls", StringComparison.Ordinal));
     }
 

@@ -72,40 +72,41 @@ public sealed class WalkTests
     }
 
     /// <summary>Answers every GETBULK with one more row, for ever.</summary>
-    private sealed class EndlessClient : ISnmpClient
+    private sealed class EndlessClient : BulkOnlyClient
     {
-        public int Requests { get; private set; }
-
-        public Task<IReadOnlyList<Varbind>> GetAsync(SnmpTarget target, IReadOnlyList<Oid> oids, CancellationToken cancellationToken = default) =>
-            throw new NotSupportedException();
-
-        public Task<IReadOnlyList<Varbind>> GetNextAsync(SnmpTarget target, IReadOnlyList<Oid> oids, CancellationToken cancellationToken = default) =>
-            throw new NotSupportedException();
-
-        public Task<IReadOnlyList<Varbind>> GetBulkAsync(SnmpTarget target, int nonRepeaters, int maxRepetitions, IReadOnlyList<Oid> oids,
-            CancellationToken cancellationToken = default)
+        protected override Task<IReadOnlyList<Varbind>> NextBulkAsync(IReadOnlyList<Oid> oids)
         {
-            Requests++;
             return Task.FromResult<IReadOnlyList<Varbind>>([new Varbind(Oid.Parse("1.3.6.1.2.1.2.2.1.10").Append((uint)Requests), SnmpValue.Integer(Requests))]);
         }
     }
 
     /// <summary>Answers every GETBULK with the same first row: the OID never increases.</summary>
-    private sealed class StuckClient : ISnmpClient
+    private sealed class StuckClient : BulkOnlyClient
+    {
+        protected override Task<IReadOnlyList<Varbind>> NextBulkAsync(IReadOnlyList<Oid> oids)
+        {
+            return Task.FromResult<IReadOnlyList<Varbind>>([V("1.3.6.1.2.1.2.2.1.10.1", 5)]);
+        }
+    }
+
+    /// <summary>An agent a walk talks to: GETBULK only, counted.</summary>
+    private abstract class BulkOnlyClient : ISnmpClient
     {
         public int Requests { get; private set; }
 
         public Task<IReadOnlyList<Varbind>> GetAsync(SnmpTarget target, IReadOnlyList<Oid> oids, CancellationToken cancellationToken = default) =>
-            throw new NotSupportedException();
+            throw new NotSupportedException("a walk only sends GETBULK");
 
         public Task<IReadOnlyList<Varbind>> GetNextAsync(SnmpTarget target, IReadOnlyList<Oid> oids, CancellationToken cancellationToken = default) =>
-            throw new NotSupportedException();
+            throw new NotSupportedException("a walk only sends GETBULK");
 
         public Task<IReadOnlyList<Varbind>> GetBulkAsync(SnmpTarget target, int nonRepeaters, int maxRepetitions, IReadOnlyList<Oid> oids,
             CancellationToken cancellationToken = default)
         {
             Requests++;
-            return Task.FromResult<IReadOnlyList<Varbind>>([V("1.3.6.1.2.1.2.2.1.10.1", 5)]);
+            return NextBulkAsync(oids);
         }
+
+        protected abstract Task<IReadOnlyList<Varbind>> NextBulkAsync(IReadOnlyList<Oid> oids);
     }
 }
