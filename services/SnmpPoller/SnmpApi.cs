@@ -44,13 +44,14 @@ public static class SnmpApi
             return Problems.Validation(errors);
         }
         var known = directory.Find(host!, port);
+        var agent = known?.Address ?? host!;
         var allowed = Networks.Parse(options.Value.OnDemandAllowedNetworks);
         if (allowed.Count > 0)
         {
             IPAddress address;
             try
             {
-                address = await HostPoller.ResolveAsync(known?.Address ?? host!, cancellationToken);
+                address = await HostPoller.ResolveAsync(agent, cancellationToken);
             }
             catch (System.Net.Sockets.SocketException)
             {
@@ -61,8 +62,10 @@ public static class SnmpApi
                 return Problems.Create(StatusCodes.Status403Forbidden, "Forbidden",
                     $"{address} is outside SnmpPoller:OnDemandAllowedNetworks.");
             }
+            // The address just checked is the one polled: one lookup, and no second answer that could differ.
+            agent = address.ToString();
         }
-        var report = await poller.PollAsync(null, known?.Address ?? host!, port, auth ?? known?.Auth ?? options.Value.Discovery.Auth, cancellationToken);
+        var report = await poller.PollAsync(null, agent, port, auth ?? known?.Auth ?? options.Value.Discovery.Auth, cancellationToken);
         var text = new StringBuilder(4096);
         MetricsText.Write(text, [report]);
         return Results.Text(text.ToString(), MetricsText.ContentType, Encoding.UTF8);
