@@ -5,7 +5,7 @@ SHELL := /bin/bash
 INFRA := deploy/local/infra.sh
 SERVICES := deploy/local/services.sh
 
-.PHONY: help up down status infra build test bench
+.PHONY: help up down status infra build images test bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -30,7 +30,10 @@ infra: ## only the infrastructure (RabbitMQ, dockerd in swarm mode, snmpd, Prome
 build: ## build the solution
 	dotnet build Microservices.sln
 
-test: infra ## start what the tests need and run the whole suite, unit and integration
+images: infra ## the images of the control plane for the local swarm (cached outside the clone: deploy/docker/images.sh)
+	@deploy/docker/images.sh build
+
+test: infra images ## start what the tests need and run the whole suite, unit and integration
 	@deploy/local/test.sh
 
 bench: infra ## run the benchmarks against their peers in one go; the report goes to .local/bench/

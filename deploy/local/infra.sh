@@ -93,7 +93,14 @@ install() {
   command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
   # The peer `make bench` measures SnmpPoller's /snmp against; never started by `make up`.
   command -v prometheus-snmp-exporter >/dev/null || missing+=(prometheus-snmp-exporter)
-  [[ -x /bin/busybox ]] || missing+=(busybox-static)
+  # Static: it runs in an image with no libraries (a dynamic busybox package would replace it).
+  dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
+  # The deploy checks: images for the local swarm, and the configs of docker-stack.yml tested with the real tools.
+  command -v debootstrap >/dev/null || missing+=(debootstrap)
+  command -v nginx >/dev/null || missing+=(nginx)
+  command -v haproxy >/dev/null || missing+=(haproxy)
+  # nginx.conf relays its access log with a stream block; Debian ships that module apart.
+  [[ -e /usr/share/nginx/modules-available/mod-stream.conf ]] || missing+=(libnginx-mod-stream)
   command -v curl >/dev/null || missing+=(curl)
   command -v openssl >/dev/null || missing+=(openssl)
   command -v pkill >/dev/null || missing+=(procps)
@@ -200,13 +207,28 @@ make_docker_tls() {
   ) >"$LOGS/docker-tls.log" 2>&1 || fail_with_log "docker TLS certificates" "$LOGS/docker-tls.log"
 }
 
+# overlay2 shares image layers; vfs copies every layer in full, which makes image builds slow and large,
+# but works on any file system. overlay2 where this kernel and file system can mount an overlay.
+storage_driver() {
+  if [[ -n ${PRETIXOPS_DOCKER_STORAGE_DRIVER:-} ]]; then echo "$PRETIXOPS_DOCKER_STORAGE_DRIVER"; return; fi
+  local probe; probe=$(mktemp -d "$STATE/docker/overlay-probe.XXXXXX")
+  mkdir -p "$probe"/{lower,upper,work,merged}
+  if mount -t overlay overlay -o "lowerdir=$probe/lower,upperdir=$probe/upper,workdir=$probe/work" "$probe/merged" 2>/dev/null; then
+    umount "$probe/merged"; echo overlay2
+  else
+    echo vfs
+  fi
+  rm -rf "$probe"
+}
+
 start_docker() {
   ensure_dirs
   mkdir -p "$STATE/docker/data" "$DOCKER_RUN/exec"
   make_docker_tls
   if ! docker_cli info >/dev/null 2>&1; then
-    log "starting dockerd on $DOCKER_SOCK and tcp://127.0.0.1:$DOCKER_TLS_PORT (TLS)"
-    setsid dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs \
+    local driver; driver=$(storage_driver)
+    log "starting dockerd ($driver) on $DOCKER_SOCK and tcp://127.0.0.1:$DOCKER_TLS_PORT (TLS)"
+    setsid dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver="$driver" \
       --host "unix://$DOCKER_SOCK" --host "tcp://127.0.0.1:$DOCKER_TLS_PORT" --tlsverify \
       --tlscacert "$DOCKER_TLS/ca.pem" --tlscert "$DOCKER_TLS/server-cert.pem" --tlskey "$DOCKER_TLS/server-key.pem" \
       --data-root "$STATE/docker/data" --exec-root "$DOCKER_RUN/exec" \
@@ -222,17 +244,22 @@ start_docker() {
 }
 
 # No registry is reachable: the workload image is a root file system of Debian's static busybox.
+# The applets the tests' workloads use, deploy/registration/register.sh among them; a change re-imports.
+BUSYBOX_TOOLS="sh sleep wget httpd echo cat printf hostname env nc ls mkdir rm seq true head awk sed kill"
+
 import_busybox() {
-  docker_cli image inspect "$BUSYBOX_IMAGE" >/dev/null 2>&1 && return 0
+  [[ $(docker_cli image inspect --format '{{index .Config.Labels "org.pretixops.tools"}}' "$BUSYBOX_IMAGE" 2>/dev/null) == "$BUSYBOX_TOOLS" ]] \
+    && return 0
   log "importing $BUSYBOX_IMAGE"
   local root; root=$(mktemp -d)
   mkdir -p "$root/bin" "$root/tmp" "$root/etc"
   cp /bin/busybox "$root/bin/busybox"
   local tool
-  for tool in sh sleep wget httpd echo cat printf hostname env nc ls mkdir rm seq true; do
+  for tool in $BUSYBOX_TOOLS; do
     ln -s busybox "$root/bin/$tool"
   done
-  tar -C "$root" -c . | docker_cli import --change 'CMD ["/bin/sh"]' - "$BUSYBOX_IMAGE" >/dev/null
+  tar -C "$root" -c . | docker_cli import --change 'CMD ["/bin/sh"]' --change "LABEL org.pretixops.tools=\"$BUSYBOX_TOOLS\"" \
+    - "$BUSYBOX_IMAGE" >/dev/null
   rm -rf "$root"
 }
 

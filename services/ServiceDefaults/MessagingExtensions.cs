@@ -24,6 +24,14 @@ public static class MessagingExtensions
         {
             bus.SetKebabCaseEndpointNameFormatter();
             configure?.Invoke(bus);
+            bus.AddConfigureEndpointsCallback((context, _, endpoint) =>
+            {
+                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit
+                    && context.GetRequiredService<IOptions<MessagingOptions>>().Value.QuorumQueues)
+                {
+                    rabbit.SetQuorumQueue();
+                }
+            });
             bus.UsingRabbitMq((context, rabbit) =>
             {
                 var options = context.GetRequiredService<IOptions<MessagingOptions>>().Value;
@@ -36,6 +44,16 @@ public static class MessagingExtensions
                     host.Password(options.ResolvePassword());
                     host.PublisherConfirmation = true;
                     host.Heartbeat(options.Heartbeat);
+                    if (options.ClusterNodes.Count > 0)
+                    {
+                        host.UseCluster(cluster =>
+                        {
+                            foreach (var node in options.ClusterNodes.Prepend($"{options.Host}:{options.Port}"))
+                            {
+                                cluster.Node(node);
+                            }
+                        });
+                    }
                 });
                 rabbit.Durable = true;
                 rabbit.PrefetchCount = options.PrefetchCount;

@@ -46,6 +46,19 @@ public sealed class MessagingOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// The other nodes of a RabbitMQ cluster (<c>host</c> or <c>host:port</c>). With them, a service connects to
+    /// whichever node answers, <see cref="Host"/> first, and moves to another when its node goes.
+    /// </summary>
+    public List<string> ClusterNodes { get; set; } = [];
+
+    /// <summary>
+    /// Declare the services' durable queues as quorum queues, replicated across a cluster's nodes. Only on a
+    /// cluster of three or more nodes does this survive the loss of one; a queue's type is fixed when it is
+    /// first declared.
+    /// </summary>
+    public bool QuorumQueues { get; set; }
+
     public string ResolvePassword() =>
         Secrets.Resolve(Password, PasswordFile)
         ?? throw new InvalidOperationException("Messaging:Password is not set.");
@@ -57,10 +70,24 @@ public sealed class MessagingOptions : IValidatableObject
             yield return new ValidationResult(problem, [nameof(Password)]);
         }
 
+        foreach (var node in ClusterNodes.Where(n => !IsNodeAddress(n)))
+        {
+            yield return new ValidationResult($"'{node}' is not a host or host:port.", [nameof(ClusterNodes)]);
+        }
+
         if (RetryMaxInterval < RetryMinInterval)
         {
             yield return new ValidationResult(
                 $"must not be shorter than {nameof(RetryMinInterval)}.", [nameof(RetryMaxInterval)]);
         }
+    }
+
+    private static bool IsNodeAddress(string node)
+    {
+        var colon = node.LastIndexOf(':');
+        var host = colon < 0 ? node : node[..colon];
+        return Uri.CheckHostName(host) != UriHostNameType.Unknown
+            && (colon < 0 || (int.TryParse(node[(colon + 1)..], System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535));
     }
 }

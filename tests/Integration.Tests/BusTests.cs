@@ -48,6 +48,28 @@ public sealed class BusTests
         }
     }
 
+    [Fact]
+    public async Task With_its_first_node_down_a_service_connects_to_another_node_of_the_cluster()
+    {
+        await Infrastructure.RequireBrokerAsync();
+        // Port 1 answers nothing: the configured host is a dead node, the cluster's other node the live broker.
+        using var host = TestBus.BuildWith("registration", new Dictionary<string, string?>
+        {
+            ["Port"] = "1",
+            ["ClusterNodes:0"] = $"{Infrastructure.RabbitHost}:{Infrastructure.RabbitPort}",
+        }, configure: null);
+        await host.StartAsync();
+        try
+        {
+            var bus = host.Services.GetRequiredService<IBusControl>();
+            Assert.Equal(BusHealthStatus.Healthy, await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(60)));
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
     private static IHost BuildHost(string name, Action<IBusRegistrationConfigurator>? configure, Received received) =>
         TestBus.Build(name, configure, received);
 

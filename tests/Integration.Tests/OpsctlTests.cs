@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net.Http.Json;
 using System.Text.Json;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,6 +18,8 @@ public sealed class OpsctlTests : IAsyncLifetime
     private readonly Probes _probes = new();
     private Dictionary<string, string?> _env = null!;
 
+    private bool _quorum;
+
     private string ErrorQueue => _queue + "_error";
 
     public async Task InitializeAsync()
@@ -32,6 +35,35 @@ public sealed class OpsctlTests : IAsyncLifetime
             await Infrastructure.DeleteQueueAsync(queue);
         }
         Directory.Delete(_state, recursive: true);
+    }
+
+    [Fact]
+    public async Task Dead_letters_of_quorum_queues_are_replayed_once_each_with_their_ids()
+    {
+        // A clustered deployment (Messaging:QuorumQueues) dead-letters into quorum queues and replays into them.
+        _quorum = true;
+        var ids = await FailAsync(invalid: 50, argument: 0);
+        using (var http = Infrastructure.Management())
+        {
+            foreach (var queue in new[] { _queue, ErrorQueue })
+            {
+                var described = await http.GetFromJsonAsync<JsonElement>($"queues/%2F/{queue}");
+                Assert.Equal("quorum", described.GetProperty("type").GetString());
+            }
+        }
+
+        _probes.Healthy = true;
+        await using var bus = await ConsumeAsync();
+        var replay = await Opsctl.RunAsync(_env, "dlq", "replay", ErrorQueue, "--all");
+        Assert.True(replay.ExitCode == 0, replay.Output);
+        Assert.Contains("Replayed 50 of 50 selected", replay.Output, StringComparison.Ordinal);
+
+        await Eventually.ValueAsync(() => Task.FromResult(_probes.Processed.Count), n => n >= 50);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(50, _probes.Processed.Count);
+        Assert.All(_probes.Processed.Values, count => Assert.Equal(1, count));
+        Assert.Equal(ids.Select(i => i.MessageId).Order(), _probes.MessageIds.Order());
+        Assert.Equal(0, await Opsctl.DepthAsync(ErrorQueue));
     }
 
     [Fact]
@@ -220,7 +252,13 @@ public sealed class OpsctlTests : IAsyncLifetime
         var sent = new List<(Guid, string)>();
         await using (var bus = await ConsumeAsync())
         {
-            var endpoint = await bus.Bus.GetSendEndpoint(new Uri($"queue:{_queue}"));
+            // Sending to queue: declares the queue, as classic, which a quorum queue refuses: then to the endpoint's
+            // exchange, once the endpoint has bound its queue to it (with a consumer on it).
+            if (_quorum)
+            {
+                await Eventually.ValueAsync(ConsumersAsync, n => n > 0);
+            }
+            var endpoint = await bus.Bus.GetSendEndpoint(new Uri(_quorum ? $"exchange:{_queue}" : $"queue:{_queue}"));
             for (var i = 0; i < invalid + argument; i++)
             {
                 var kind = i < invalid ? "invalid" : "argument";
@@ -233,9 +271,25 @@ public sealed class OpsctlTests : IAsyncLifetime
         return sent;
     }
 
+    private async Task<int> ConsumersAsync()
+    {
+        using var http = Infrastructure.Management();
+        try
+        {
+            // The management API fills in its statistics a moment after the queue appears.
+            return (await http.GetFromJsonAsync<JsonElement>($"queues/%2F/{_queue}")).TryGetProperty("consumers", out var consumers)
+                ? consumers.GetInt32() : 0;
+        }
+        catch (HttpRequestException)
+        {
+            return 0;
+        }
+    }
+
     private async Task<RunningBus> ConsumeAsync()
     {
-        var host = TestBus.BuildWith($"itest-opsctl-{Guid.NewGuid():N}"[..20], new Dictionary<string, string?> { ["RetryLimit"] = "0" },
+        var host = TestBus.BuildWith($"itest-opsctl-{Guid.NewGuid():N}"[..20],
+            new Dictionary<string, string?> { ["RetryLimit"] = "0", ["QuorumQueues"] = _quorum ? "true" : "false" },
             bus => bus.AddConsumer<ProbeConsumer>().Endpoint(e => e.Name = _queue), _probes);
         await host.StartAsync();
         return new RunningBus(host);

@@ -1,39 +1,55 @@
+using System.Text.RegularExpressions;
 using PretixOps.TestSupport;
 using YamlDotNet.RepresentationModel;
 
 namespace PretixOps.Integration.Tests;
 
-public sealed class StackFileTests
+/// <summary>docker-stack.yml as Docker itself renders it (`docker stack config`): what an operator deploys.</summary>
+public sealed partial class StackFileTests
 {
     private static readonly string StackFile = RepositoryPaths.Combine("docker-stack.yml");
 
-    [Fact]
-    public async Task Docker_stack_config_renders_the_control_plane()
-    {
-        var result = await Cli.DockerAsync("stack", "config", "-c", StackFile);
+    /// <summary>The Pretix tier: each wraps its image's entrypoint with deploy/registration/register.sh.</summary>
+    public static readonly string[] Workloads =
+        ["nginx", "web", "pgpool", "pg-1", "pg-2", "pg-3", "redis-master", "redisslave", "sentinel-1", "sentinel-2", "sentinel-3", "haproxy"];
 
-        Assert.True(result.ExitCode == 0, result.Output);
-        var services = Services(result.Output);
+    public static readonly string[] ControlPlane = ["registration", "discovery-writer", "snmp-poller", "alert-ingest", "scaler"];
+
+    [Fact]
+    public async Task Docker_stack_config_renders_the_whole_stack_of_the_report_and_the_control_plane()
+    {
+        var services = await RenderAsync();
+
         Assert.Equal(
-            ["alert-ingest", "discovery-writer", "rabbitmq", "registration", "scaler", "snmp-poller"],
-            services.Children.Keys.Select(k => ((YamlScalarNode)k).Value).Order(StringComparer.Ordinal));
+            [
+                "alert-ingest", "alertmanager", "discovery-writer", "elasticsearch", "elasticsearch-setup", "grafana", "haproxy", "kibana",
+                "logstash", "nginx", "nginx-log-exporter", "pg-1", "pg-2", "pg-3", "pgpool", "postgres-exporter", "prometheus",
+                "rabbitmq-1", "rabbitmq-2", "rabbitmq-3", "redis-exporter", "redis-master", "redisslave", "registration", "scaler",
+                "sentinel-1", "sentinel-2", "sentinel-3", "snmp-poller", "web",
+            ],
+            services.Keys.Order(StringComparer.Ordinal));
     }
 
     [Fact]
-    public async Task Every_image_is_built_from_a_dockerfile_in_the_repository()
+    public async Task Every_file_the_stack_mounts_or_builds_exists()
     {
-        var result = await Cli.DockerAsync("stack", "config", "-c", StackFile);
-        Assert.Equal(0, result.ExitCode);
+        var root = await RenderRootAsync();
 
-        var built = Services(result.Output).Children
-            .Where(s => ((YamlMappingNode)s.Value).Children.ContainsKey("build"))
-            .ToList();
+        var configs = ((YamlMappingNode)root["configs"]).Children;
+        Assert.NotEmpty(configs);
+        Assert.All(configs, config =>
+        {
+            var file = ((YamlScalarNode)((YamlMappingNode)config.Value)["file"]).Value!;
+            Assert.True(File.Exists(file), $"config {config.Key}: {file} is missing");
+        });
 
-        Assert.Equal(5, built.Count);
+        var built = Services(root).Where(s => s.Value.Children.ContainsKey("build")).ToList();
+        Assert.Equal(ControlPlane.Order(StringComparer.Ordinal), built.Select(s => s.Key).Order(StringComparer.Ordinal));
         Assert.All(built, service =>
         {
-            var build = (YamlMappingNode)((YamlMappingNode)service.Value)["build"];
-            var dockerfile = RepositoryPaths.Combine(((YamlScalarNode)build["dockerfile"]).Value!);
+            var build = (YamlMappingNode)service.Value["build"];
+            // The context is relative to the stack file, as Docker reads it.
+            var dockerfile = Path.Combine(RepositoryPaths.Root, ((YamlScalarNode)build["context"]).Value!, ((YamlScalarNode)build["dockerfile"]).Value!);
             var project = ((YamlScalarNode)((YamlMappingNode)build["args"])["SERVICE"]).Value!;
             Assert.True(File.Exists(dockerfile), dockerfile);
             Assert.True(File.Exists(RepositoryPaths.Combine("services", project, project + ".csproj")), project);
@@ -41,22 +57,178 @@ public sealed class StackFileTests
     }
 
     [Fact]
-    public async Task Only_the_scaler_gets_the_docker_socket()
+    public async Task Only_the_scaler_gets_the_docker_socket_and_only_on_managers()
     {
-        var result = await Cli.DockerAsync("stack", "config", "-c", StackFile);
-        Assert.Equal(0, result.ExitCode);
+        var services = await RenderAsync();
 
-        var withSocket = Services(result.Output).Children
-            .Where(s => s.Value.ToString().Contains("docker.sock", StringComparison.Ordinal))
-            .Select(s => ((YamlScalarNode)s.Key).Value);
+        var withSocket = services.Where(s => s.Value.ToString().Contains("docker.sock", StringComparison.Ordinal)).Select(s => s.Key);
 
         Assert.Equal(["scaler"], withSocket);
+        Assert.Contains("node.role == manager", Constraints(services["scaler"]));
     }
 
-    private static YamlMappingNode Services(string yaml)
+    [Fact]
+    public async Task Every_password_token_and_key_comes_from_a_docker_secret()
     {
-        var stream = new YamlStream();
-        stream.Load(new StringReader(yaml));
-        return (YamlMappingNode)((YamlMappingNode)stream.Documents[0].RootNode)["services"];
+        var root = await RenderRootAsync();
+
+        var secrets = ((YamlMappingNode)root["secrets"]).Children;
+        Assert.All(secrets, s => Assert.Equal("true", ((YamlScalarNode)((YamlMappingNode)s.Value)["external"]).Value));
+        foreach (var (name, service) in Services(root))
+        {
+            if (!service.Children.TryGetValue("environment", out var environment))
+            {
+                continue;
+            }
+            foreach (var variable in ((YamlMappingNode)environment).Children)
+            {
+                var key = ((YamlScalarNode)variable.Key).Value!;
+                var value = ((YamlScalarNode)variable.Value).Value ?? "";
+                if (SecretName().IsMatch(key))
+                {
+                    Assert.True(value.StartsWith("/run/secrets/", StringComparison.Ordinal), $"{name}: {key} is not a secret file");
+                }
+            }
+        }
     }
+
+    [Fact]
+    public async Task Every_long_running_service_has_a_health_check_restart_policy_rollback_and_resource_limits()
+    {
+        var services = await RenderAsync();
+
+        foreach (var (name, service) in services.Where(s => s.Key != "elasticsearch-setup"))
+        {
+            var deploy = (YamlMappingNode)service["deploy"];
+            Assert.True(deploy.Children.ContainsKey("restart_policy"), $"{name}: no restart policy");
+            Assert.Equal("rollback", Scalar(deploy, "update_config", "failure_action"));
+            Assert.NotNull(Scalar(deploy, "resources", "limits", "memory"));
+            Assert.NotNull(Scalar(deploy, "resources", "limits", "cpus"));
+            Assert.NotNull(Scalar(deploy, "resources", "reservations", "memory"));
+            // The exporter of nginx's log is a static binary without a shell or HTTP client to check itself with.
+            if (name != "nginx-log-exporter")
+            {
+                Assert.True(service.Children.ContainsKey("healthcheck"), $"{name}: no health check");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task K_sets_the_replicas_of_nginx_pretix_haproxy_and_the_redis_replicas_and_every_component_is_N_plus_1()
+    {
+        var three = await RenderAsync(new() { ["K"] = "3" });
+        var byDefault = await RenderAsync();
+
+        foreach (var name in new[] { "nginx", "web", "haproxy", "redisslave" })
+        {
+            Assert.Equal(3, Replicas(three[name]));
+            Assert.Equal(2, Replicas(byDefault[name]));
+        }
+        foreach (var name in ControlPlane.Concat(["pgpool", "alertmanager", "postgres-exporter", "redis-exporter", "nginx-log-exporter"]))
+        {
+            Assert.True(Replicas(byDefault[name]) >= 2, $"{name} has fewer than two replicas");
+        }
+        // The quorums: three nodes each, every one pinned to a node of its own label (its volume lives there).
+        foreach (var quorum in new[] { "rabbitmq", "pg", "sentinel" })
+        {
+            for (var n = 1; n <= 3; n++)
+            {
+                Assert.Equal(1, Replicas(byDefault[$"{quorum}-{n}"]));
+                Assert.Contains($"node.labels.pretixops.node{n} == true", Constraints(byDefault[$"{quorum}-{n}"]));
+            }
+        }
+        Assert.Equal("global", Scalar((YamlMappingNode)byDefault["logstash"]["deploy"], "mode"));
+    }
+
+    [Fact]
+    public async Task Tiers_are_on_their_own_networks()
+    {
+        var services = await RenderAsync();
+
+        Assert.Equal(["frontend", "monitoring"], Networks(services["nginx"]));
+        Assert.Equal(["backend", "frontend", "monitoring"], Networks(services["web"]));
+        Assert.Equal(["backend", "monitoring"], Networks(services["pg-1"]));
+        Assert.Equal(["control", "monitoring"], Networks(services["rabbitmq-1"]));
+        Assert.All(ControlPlane, name => Assert.Equal(["control", "monitoring"], Networks(services[name])));
+        Assert.Equal(["logging"], Networks(services["elasticsearch"]));
+        // Nothing of the Pretix tier reaches the broker, and the public proxy reaches no database.
+        Assert.All(Workloads, name => Assert.DoesNotContain("control", Networks(services[name])));
+        Assert.DoesNotContain("backend", Networks(services["nginx"]));
+    }
+
+    [Fact]
+    public async Task Every_workload_of_the_pretix_tier_registers_itself_through_the_entrypoint_wrapper()
+    {
+        var services = await RenderAsync();
+
+        foreach (var name in Workloads)
+        {
+            var service = services[name];
+            var entrypoint = ((YamlSequenceNode)service["entrypoint"]).Children.Select(c => ((YamlScalarNode)c).Value).ToList();
+            Assert.Equal("/usr/local/bin/pretixops-register", entrypoint[0]);
+            var environment = (YamlMappingNode)service["environment"];
+            Assert.Equal("{{.Service.Name}}", Scalar(environment, "PRETIXOPS_SERVICE"));
+            Assert.Equal("{{.Task.Slot}}", Scalar(environment, "PRETIXOPS_SLOT"));
+            Assert.Equal("{{.Node.Hostname}}", Scalar(environment, "PRETIXOPS_NODE"));
+            Assert.Contains("api_token", SecretsOf(service));
+            Assert.Contains(((YamlSequenceNode)service["configs"]).Children.Cast<YamlMappingNode>(),
+                c => Scalar(c, "source") == "pretixops_register" && Scalar(c, "target") == "/usr/local/bin/pretixops-register");
+        }
+    }
+
+    internal static async Task<Dictionary<string, YamlMappingNode>> RenderAsync(Dictionary<string, string?>? environment = null) =>
+        Services(await RenderRootAsync(environment)).ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
+
+    internal static async Task<YamlMappingNode> RenderRootAsync(Dictionary<string, string?>? environment = null)
+    {
+        environment ??= [];
+        environment["DOCKER_HOST"] = Infrastructure.DockerHost;
+        var result = await Cli.RunAsync("docker", ["stack", "config", "-c", StackFile], environment);
+        Assert.True(result.ExitCode == 0, result.Output);
+        var stream = new YamlStream();
+        stream.Load(new StringReader(result.Output));
+        return (YamlMappingNode)stream.Documents[0].RootNode;
+    }
+
+    internal static IEnumerable<(string Key, YamlMappingNode Value)> Services(YamlMappingNode root) =>
+        ((YamlMappingNode)root["services"]).Children.Select(s => (((YamlScalarNode)s.Key).Value!, (YamlMappingNode)s.Value));
+
+    internal static int Replicas(YamlMappingNode service) =>
+        int.Parse(Scalar((YamlMappingNode)service["deploy"], "replicas")!, System.Globalization.CultureInfo.InvariantCulture);
+
+    internal static List<string> Networks(YamlMappingNode service) =>
+        service["networks"] switch
+        {
+            YamlMappingNode map => map.Children.Keys.Select(k => ((YamlScalarNode)k).Value!).Order(StringComparer.Ordinal).ToList(),
+            YamlSequenceNode list => list.Children.Select(k => ((YamlScalarNode)k).Value!).Order(StringComparer.Ordinal).ToList(),
+            _ => [],
+        };
+
+    internal static List<string> Constraints(YamlMappingNode service) =>
+        ((YamlMappingNode)service["deploy"]).Children.TryGetValue("placement", out var placement)
+        && ((YamlMappingNode)placement).Children.TryGetValue("constraints", out var constraints)
+            ? ((YamlSequenceNode)constraints).Children.Select(c => ((YamlScalarNode)c).Value!).ToList()
+            : [];
+
+    internal static List<string> SecretsOf(YamlMappingNode service) =>
+        service.Children.TryGetValue("secrets", out var secrets)
+            ? ((YamlSequenceNode)secrets).Children.Select(s => s is YamlMappingNode m ? Scalar(m, "source")! : ((YamlScalarNode)s).Value!).ToList()
+            : [];
+
+    private static string? Scalar(YamlMappingNode node, params string[] path)
+    {
+        YamlNode current = node;
+        foreach (var key in path)
+        {
+            if (current is not YamlMappingNode map || !map.Children.TryGetValue(key, out var next))
+            {
+                return null;
+            }
+            current = next;
+        }
+        return (current as YamlScalarNode)?.Value;
+    }
+
+    [GeneratedRegex("(PASSWORD|PASS|TOKEN|TOKENS|SECRET|COOKIE|HMAC|COMMUNITY|CREDENTIALS)(_FILE|__FILE|FILE)?$", RegexOptions.IgnoreCase)]
+    private static partial Regex SecretName();
 }

@@ -17,9 +17,13 @@ internal static class TestBus
         params object[] singletons)
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(Infrastructure.MessagingEnvironment()
-            .Select(kv => KeyValuePair.Create(kv.Key.Replace("__", ":", StringComparison.Ordinal), kv.Value))
-            .Concat(messaging.Select(kv => KeyValuePair.Create($"Messaging:{kv.Key}", kv.Value))));
+        var settings = Infrastructure.MessagingEnvironment()
+            .ToDictionary(kv => kv.Key.Replace("__", ":", StringComparison.Ordinal), kv => kv.Value, StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in messaging)
+        {
+            settings[$"Messaging:{key}"] = value;
+        }
+        builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton(new ServiceInfo(name, DefaultPort: 0));
         foreach (var singleton in singletons)
         {

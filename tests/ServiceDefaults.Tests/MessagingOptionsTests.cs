@@ -24,6 +24,32 @@ public sealed class MessagingOptionsTests : IDisposable
         Assert.Equal(expected, failure);
     }
 
+    [Theory]
+    [InlineData("rabbitmq 2", "Messaging:ClusterNodes: 'rabbitmq 2' is not a host or host:port.")]
+    [InlineData("rabbitmq-2:0", "Messaging:ClusterNodes: 'rabbitmq-2:0' is not a host or host:port.")]
+    [InlineData("rabbitmq-2:amqp", "Messaging:ClusterNodes: 'rabbitmq-2:amqp' is not a host or host:port.")]
+    public void A_cluster_node_that_is_not_an_address_is_refused_naming_it(string node, string expected)
+    {
+        var failure = Failure(new() { ["Messaging:Password"] = "x", ["Messaging:ClusterNodes:0"] = node });
+
+        Assert.Equal(expected, failure);
+    }
+
+    [Fact]
+    public void Cluster_nodes_and_quorum_queues_bind_from_the_environment_form()
+    {
+        var options = Bind(new()
+        {
+            ["Messaging:Password"] = "x",
+            ["Messaging:ClusterNodes:0"] = "rabbitmq-2",
+            ["Messaging:ClusterNodes:1"] = "10.0.0.3:5673",
+            ["Messaging:QuorumQueues"] = "true",
+        });
+
+        Assert.Equal(["rabbitmq-2", "10.0.0.3:5673"], options.Value.ClusterNodes);
+        Assert.True(options.Value.QuorumQueues);
+    }
+
     [Fact]
     public void A_missing_password_is_refused_naming_both_ways_to_give_it()
     {

@@ -104,7 +104,8 @@ public sealed class DeadLetterQueues : IAsyncDisposable
         await channel.TxSelectAsync(cancellationToken);
         var pacing = ratePerSecond is > 0 ? TimeSpan.FromSeconds(1 / ratePerSecond.Value) : TimeSpan.Zero;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var destinations = new HashSet<string>(StringComparer.Ordinal);
+        var destinations = new Dictionary<string, Destination>(StringComparer.Ordinal);
+        IChannel? confirmed = null;
         int scanned = 0, selected = 0, moved = 0;
         var batch = new List<DeadLetter>(BatchSize);
         try
@@ -136,6 +137,11 @@ public sealed class DeadLetterQueues : IAsyncDisposable
         }
         progress?.Invoke(scanned, depth);
         await channel.CloseAsync(CancellationToken.None);
+        if (confirmed is not null)
+        {
+            await confirmed.CloseAsync(CancellationToken.None);
+            await confirmed.DisposeAsync();
+        }
         return new MoveResult(scanned, selected, moved, cancellationToken.IsCancellationRequested);
 
         async Task<int> CommitAsync()
@@ -150,9 +156,9 @@ public sealed class DeadLetterQueues : IAsyncDisposable
             var targets = pending.Select(l => target == MoveTarget.Replay ? l.InputQueue : archive).Distinct(StringComparer.Ordinal).ToList();
             foreach (var destination in targets)
             {
-                if (destinations.Add(destination))
+                if (!destinations.ContainsKey(destination))
                 {
-                    await EnsureSafeDestinationAsync(destination);
+                    destinations[destination] = await EnsureSafeDestinationAsync(destination);
                 }
                 // A publish to a queue that is not there would vanish inside the transaction: checked before each commit.
                 await using var check = await OpenChannelAsync(confirms: false, CancellationToken.None);
@@ -165,7 +171,16 @@ public sealed class DeadLetterQueues : IAsyncDisposable
                 {
                     await Task.Delay(due, CancellationToken.None);
                 }
-                await channel.BasicPublishAsync("", destination, mandatory: false, Properties(letter, target), letter.Body, CancellationToken.None);
+                if (destinations[destination] == Destination.Quorum)
+                {
+                    // Accepted by a majority of the queue's replicas before the original is removed below.
+                    confirmed ??= await OpenChannelAsync(confirms: true, CancellationToken.None);
+                    await confirmed.BasicPublishAsync("", destination, mandatory: true, Properties(letter, target), letter.Body, CancellationToken.None);
+                }
+                else
+                {
+                    await channel.BasicPublishAsync("", destination, mandatory: false, Properties(letter, target), letter.Body, CancellationToken.None);
+                }
                 await channel.BasicAckAsync(letter.DeliveryTag, multiple: false, CancellationToken.None);
             }
             // The batch is committed even after Ctrl+C: then it stops.
@@ -174,12 +189,27 @@ public sealed class DeadLetterQueues : IAsyncDisposable
         }
     }
 
+    /// <summary>How a copy reaches its destination safely.</summary>
+    private enum Destination
+    {
+        /// <summary>A classic queue without limits always accepts: the copy is published inside the transaction.</summary>
+        Classic,
+
+        /// <summary>
+        /// A quorum queue (what a clustered deployment uses) may refuse while it has no leader, and RabbitMQ applies a
+        /// commit's acknowledgements before the destination has accepted the copies. So the copy is published on a
+        /// channel with publisher confirms, and the original is removed by the commit only once a majority of the
+        /// queue's replicas hold the copy. Killed between the two, a re-run replays that message again: at least
+        /// once, with the same message id, which every PretixOps consumer recognises.
+        /// </summary>
+        Quorum,
+    }
+
     /// <summary>
-    /// RabbitMQ applies a commit's acknowledgements before the destination has accepted the copies. A classic queue
-    /// without limits always accepts; a queue that may refuse or drop (a length limit, a quorum queue without a leader)
-    /// could lose a message that way, so opsctl does not move into one.
+    /// Only a destination that cannot silently drop a copy: a queue with a length limit, an overflow rule or a
+    /// TTL could, so opsctl does not move into one.
     /// </summary>
-    private async Task EnsureSafeDestinationAsync(string destination)
+    private async Task<Destination> EnsureSafeDestinationAsync(string destination)
     {
         using var http = Management();
         JsonElement queue;
@@ -196,11 +226,12 @@ public sealed class DeadLetterQueues : IAsyncDisposable
             ? a.EnumerateObject().Select(p => p.Name).ToList() : [];
         var type = queue.TryGetProperty("type", out var t) ? t.GetString() : "classic";
         var limits = arguments.Where(n => n is "x-max-length" or "x-max-length-bytes" or "x-overflow" or "x-message-ttl").ToList();
-        if (type != "classic" || limits.Count > 0)
+        if (type is not ("classic" or "quorum") || limits.Count > 0)
         {
             throw new OpsctlException($"queue '{destination}' is a {type} queue{(limits.Count > 0 ? " with " + string.Join(", ", limits) : "")}: " +
-                "a move into it could not be atomic, so opsctl does not make it. Use the management UI's shovel, which copies at least once.");
+                "a move into it could lose messages, so opsctl does not make it. Use the management UI's shovel, which copies at least once.");
         }
+        return type == "quorum" ? Destination.Quorum : Destination.Classic;
     }
 
     /// <summary>Deletes the selected messages; the rest stay where they were.</summary>

@@ -1,0 +1,369 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using PretixOps.TestSupport;
+using YamlDotNet.RepresentationModel;
+
+namespace PretixOps.Integration.Tests;
+
+/// <summary>
+/// docker-stack.yml deployed with `docker stack deploy` on the local swarm manager, once for the class. No registry is
+/// reachable, so third-party images cannot be pulled: for those the specs are asserted, not their tasks. The control
+/// plane runs for real from the images `make images` built (the five services, and RabbitMQ from Debian's package).
+/// </summary>
+public sealed partial class StackDeployTests(StackDeployTests.StackDeployment stack) : IClassFixture<StackDeployTests.StackDeployment>
+{
+    [Fact]
+    public void Every_service_network_and_secret_is_created_as_declared()
+    {
+        var declared = StackFileTests.Services(stack.Rendered).ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
+
+        Assert.Equal(declared.Keys.Order(StringComparer.Ordinal), stack.Deployed.Keys.Order(StringComparer.Ordinal));
+        foreach (var (name, spec) in stack.Deployed)
+        {
+            var service = declared[name];
+            if (spec.Mode.Replicated is { } replicated)
+            {
+                Assert.Equal((ulong)StackFileTests.Replicas(service), replicated.Replicas);
+            }
+            else
+            {
+                Assert.NotNull(spec.Mode.Global);
+            }
+            var networks = spec.TaskTemplate.Networks.Select(n => stack.NetworkNames[n.Target]).Order(StringComparer.Ordinal);
+            Assert.Equal(StackFileTests.Networks(service).Select(n => $"{StackDeployment.Name}_{n}"), networks);
+            Assert.Equal(
+                StackFileTests.Constraints(service).Order(StringComparer.Ordinal),
+                (spec.TaskTemplate.Placement?.Constraints ?? []).Order(StringComparer.Ordinal));
+            Assert.Equal(
+                StackFileTests.SecretsOf(service).Order(StringComparer.Ordinal),
+                (spec.TaskTemplate.ContainerSpec.Secrets ?? []).Select(s => s.SecretName).Order(StringComparer.Ordinal));
+        }
+        Assert.Equal(
+            ["backend", "control", "frontend", "logging", "monitoring"],
+            stack.NetworkNames.Values.Select(n => n[(StackDeployment.Name.Length + 1)..]).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_control_plane_is_healthy_with_two_replicas_each_on_a_three_node_RabbitMQ_cluster()
+    {
+        foreach (var name in StackFileTests.ControlPlane)
+        {
+            var healthy = await stack.HealthyTasksAsync(name);
+            Assert.True(healthy == 2, $"{name}: {healthy} healthy tasks of 2");
+        }
+
+        using var cluster = JsonDocument.Parse(await stack.RabbitAsync("rabbitmqctl", "cluster_status", "--formatter", "json"));
+        Assert.Equal(
+            ["rabbit@rabbitmq-1", "rabbit@rabbitmq-2", "rabbit@rabbitmq-3"],
+            cluster.RootElement.GetProperty("running_nodes").EnumerateArray().Select(n => n.GetString()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Every_service_replica_is_connected_and_the_durable_queues_are_quorum_queues()
+    {
+        // Each service names its connection after itself (the client property connection_name); two replicas are two peers.
+        var connections = await Eventually.ValueAsync(
+            async () => Rows(await stack.RabbitAsync("rabbitmqctl", "list_connections", "--quiet", "--no-table-headers", "peer_host", "client_properties"))
+                .Select(r => (Peer: r[0], Name: ConnectionName().Match(r.Length > 1 ? r[1] : "").Groups[1].Value))
+                .GroupBy(r => r.Name, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Select(r => r.Peer).Distinct(StringComparer.Ordinal).Count(), StringComparer.Ordinal),
+            peers => StackFileTests.ControlPlane.All(s => peers.GetValueOrDefault(s) == 2),
+            TimeSpan.FromMinutes(2));
+        Assert.All(StackFileTests.ControlPlane, s => Assert.True(connections.GetValueOrDefault(s) == 2, $"{s}: {connections.GetValueOrDefault(s)} replicas connected"));
+
+        string[] durable = ["instance-registrations", "discovery-writer-queries", "scaler", "scaler-notifications"];
+        var queues = await Eventually.ValueAsync(
+            async () => Rows(await stack.RabbitAsync("rabbitmqctl", "list_queues", "--quiet", "--no-table-headers", "name", "type", "consumers"))
+                .Where(r => r.Length == 3).ToDictionary(r => r[0], r => (Type: r[1], Consumers: r[2]), StringComparer.Ordinal),
+            rows => durable.All(q => rows.TryGetValue(q, out var row) && row.Consumers != "0"),
+            TimeSpan.FromMinutes(1));
+        foreach (var queue in durable)
+        {
+            Assert.True(queues.TryGetValue(queue, out var row), $"no queue {queue}");
+            Assert.Equal("quorum", row.Type);
+            Assert.True(row.Consumers != "0", $"{queue} has no consumer");
+        }
+    }
+
+    [GeneratedRegex("\"connection_name\",\"([^\"]*)\"")]
+    private static partial Regex ConnectionName();
+
+    private static List<string[]> Rows(string output) =>
+        [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(line => line.Split('\t'))];
+
+    [Fact]
+    public async Task A_workload_wrapped_by_the_register_script_registers_on_start_and_deregisters_when_scaled_to_zero()
+    {
+        var name = "itest-workload-" + Guid.NewGuid().ToString("N")[..6];
+        var created = await stack.Docker.Swarm.CreateServiceAsync(new ServiceCreateParameters
+        {
+            Service = new ServiceSpec
+            {
+                Name = name,
+                Mode = new ServiceMode { Replicated = new ReplicatedService { Replicas = 1 } },
+                TaskTemplate = new TaskSpec
+                {
+                    ContainerSpec = new ContainerSpec
+                    {
+                        Image = Infrastructure.BusyboxImage,
+                        Command = ["/usr/local/bin/pretixops-register"],
+                        Args = ["sleep", "3600"],
+                        Env =
+                        [
+                            // Swarm's VIP needs IPVS, which this machine's kernel lacks: tasks.<service> names the tasks themselves.
+                            "PRETIXOPS_REGISTRATION_URL=http://tasks.registration:5101",
+                            "PRETIXOPS_SERVICE={{.Service.Name}}", "PRETIXOPS_SLOT={{.Task.Slot}}", "PRETIXOPS_NODE={{.Node.Hostname}}",
+                            $$"""PRETIXOPS_EXPORTERS=[{"job":"{{name}}","port":8080}]""",
+                        ],
+                        Configs = [new SwarmConfigReference
+                        {
+                            ConfigID = await stack.ConfigIdAsync("pretixops_register"),
+                            ConfigName = $"{StackDeployment.Name}_pretixops_register",
+                            File = new ConfigReferenceFileTarget { Name = "/usr/local/bin/pretixops-register", UID = "0", GID = "0", Mode = Convert.ToUInt32("555", 8) },
+                        }],
+                        Secrets = [new SecretReference
+                        {
+                            SecretID = stack.SecretIds["api_token"],
+                            SecretName = "api_token",
+                            File = new SecretReferenceFileTarget { Name = "api_token", UID = "0", GID = "0", Mode = Convert.ToUInt32("444", 8) },
+                        }],
+                    },
+                    Networks = [new NetworkAttachmentConfig { Target = $"{StackDeployment.Name}_monitoring" }],
+                },
+            },
+        });
+        try
+        {
+            var node = (await stack.Docker.Swarm.ListNodesAsync()).Single().Description.Hostname;
+            var registered = await Eventually.ValueAsync(() => stack.InstancesAsync(name), list => list.Count == 1, TimeSpan.FromMinutes(2));
+            var instance = Assert.Single(registered);
+            Assert.Equal($"{name}.1", instance.GetProperty("instanceId").GetString());
+            Assert.Equal(1, instance.GetProperty("slot").GetInt32());
+            Assert.Equal(node, instance.GetProperty("node").GetString());
+            Assert.StartsWith("10.", instance.GetProperty("address").GetString(), StringComparison.Ordinal);
+            Assert.Equal(8080, instance.GetProperty("exporters")[0].GetProperty("port").GetInt32());
+
+            var service = await stack.Docker.Swarm.InspectServiceAsync(created.ID);
+            service.Spec.Mode.Replicated.Replicas = 0;
+            await stack.Docker.Swarm.UpdateServiceAsync(created.ID, new ServiceUpdateParameters { Service = service.Spec, Version = (long)service.Version.Index });
+
+            // Stopped, the wrapper deregisters at once: gone long before its 90 s TTL could run out.
+            var left = await Eventually.ValueAsync(() => stack.InstancesAsync(name), list => list.Count == 0, TimeSpan.FromSeconds(60));
+            Assert.Empty(left);
+        }
+        finally
+        {
+            await stack.Docker.Swarm.RemoveServiceAsync(created.ID);
+        }
+    }
+
+    /// <summary>The stack, deployed once for the tests of this class and removed after them.</summary>
+    public sealed class StackDeployment : IAsyncLifetime
+    {
+        public const string Name = "pretixops-itest";
+
+        private static readonly string[] Secrets =
+        [
+            "rabbitmq_password", "rabbitmq_erlang_cookie", "api_token", "alertmanager_webhook_password", "grafana_webhook_token",
+            "grafana_webhook_hmac", "grafana_admin_password", "snmp_community", "pretix_cfg", "pretix_metrics_password", "postgres_password",
+            "pretix_db_password", "repmgr_password", "pgpool_admin_password", "redis_password", "elastic_password", "kibana_password",
+        ];
+
+        public DockerClient Docker { get; } = new DockerClientConfiguration(new Uri(Infrastructure.DockerHost)).CreateClient();
+
+        public YamlMappingNode Rendered { get; private set; } = null!;
+
+        /// <summary>Each service's spec as `docker stack deploy` created it, by its name in the stack file.</summary>
+        public Dictionary<string, ServiceSpec> Deployed { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, string> NetworkNames { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, string> SecretIds { get; } = new(StringComparer.Ordinal);
+
+        private static Dictionary<string, string?> Environment => new()
+        {
+            ["DOCKER_HOST"] = Infrastructure.DockerHost,
+            // The stand-ins `make images` built, and the local dockerd's socket for the Scaler.
+            ["RABBITMQ_IMAGE"] = "pretixops/rabbitmq:local",
+            ["DOCKER_SOCKET"] = new Uri(Infrastructure.DockerHost).LocalPath,
+        };
+
+        public async Task InitializeAsync()
+        {
+            foreach (var image in StackFileTests.ControlPlane.Select(s => $"pretixops/{s}:latest").Append("pretixops/rabbitmq:local"))
+            {
+                if ((await Cli.DockerAsync("image", "inspect", image)).ExitCode != 0)
+                {
+                    throw new InvalidOperationException($"image {image} is missing: build the images with `make images` (make test does).");
+                }
+            }
+            await RemoveAsync();
+            foreach (var secret in Secrets)
+            {
+                var created = await Docker.Secrets.CreateAsync(new SecretSpec
+                {
+                    Name = secret,
+                    Data = System.Text.Encoding.UTF8.GetBytes(Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24))),
+                });
+                SecretIds[secret] = created.ID;
+            }
+            // The stack pins its quorum members and monitoring by node label; one node carries them all here.
+            var node = (await Docker.Swarm.ListNodesAsync()).Single();
+            var labels = new Dictionary<string, string>(node.Spec.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal)
+            {
+                ["pretixops.node1"] = "true",
+                ["pretixops.node2"] = "true",
+                ["pretixops.node3"] = "true",
+                ["pretixops.monitoring"] = "true",
+            };
+            node.Spec.Labels = labels;
+            await Docker.Swarm.UpdateNodeAsync(node.ID, (ulong)node.Version.Index, new NodeUpdateParameters
+            {
+                Role = node.Spec.Role,
+                Availability = node.Spec.Availability,
+                Name = node.Spec.Name,
+                Labels = labels,
+            });
+
+            var environment = Environment;
+            var rendered = await Cli.RunAsync("docker", ["stack", "config", "-c", RepositoryPaths.Combine("docker-stack.yml")], environment);
+            Assert.True(rendered.ExitCode == 0, rendered.Output);
+            var yaml = new YamlStream();
+            yaml.Load(new StringReader(rendered.Output));
+            Rendered = (YamlMappingNode)yaml.Documents[0].RootNode;
+
+            var deployed = await Cli.RunAsync("docker", ["stack", "deploy", "--resolve-image", "never", "-c", RepositoryPaths.Combine("docker-stack.yml"), Name], environment);
+            Assert.True(deployed.ExitCode == 0, deployed.Output);
+
+            foreach (var network in await Docker.Networks.ListNetworksAsync(new NetworksListParameters()))
+            {
+                if (network.Name.StartsWith(Name + "_", StringComparison.Ordinal))
+                {
+                    NetworkNames[network.ID] = network.Name;
+                }
+            }
+            foreach (var service in await StackServicesAsync())
+            {
+                Deployed[service.Spec.Name[(Name.Length + 1)..]] = service.Spec;
+            }
+
+            // Their images cannot be pulled here: scaled to nothing, they stop retrying on a two-core machine.
+            var control = StackFileTests.ControlPlane.Concat(["rabbitmq-1", "rabbitmq-2", "rabbitmq-3"]).Select(s => $"{Name}_{s}").ToHashSet();
+            foreach (var service in await StackServicesAsync())
+            {
+                if (!control.Contains(service.Spec.Name) && service.Spec.Mode.Replicated is not null)
+                {
+                    service.Spec.Mode.Replicated.Replicas = 0;
+                    await Docker.Swarm.UpdateServiceAsync(service.ID, new ServiceUpdateParameters { Service = service.Spec, Version = (long)service.Version.Index });
+                }
+                else if (service.Spec.Mode.Global is not null)
+                {
+                    await Docker.Swarm.RemoveServiceAsync(service.ID);
+                }
+            }
+
+            // The cluster forms (node 1 first, then the others join it) and the services connect: a few minutes here.
+            foreach (var name in StackFileTests.ControlPlane.Concat(["rabbitmq-1", "rabbitmq-2", "rabbitmq-3"]))
+            {
+                var wanted = name.StartsWith("rabbitmq", StringComparison.Ordinal) ? 1 : 2;
+                await Eventually.ValueAsync(() => HealthyTasksAsync(name), healthy => healthy == wanted, TimeSpan.FromMinutes(6));
+            }
+        }
+
+        public async Task DisposeAsync()
+        {
+            await RemoveAsync();
+            Docker.Dispose();
+        }
+
+        public async Task<string> ConfigIdAsync(string name) =>
+            (await Docker.Configs.ListConfigsAsync()).Single(c => c.Spec.Name == $"{Name}_{name}").ID;
+
+        /// <summary>Running tasks of a stack service whose container reports itself healthy.</summary>
+        public async Task<int> HealthyTasksAsync(string service)
+        {
+            var containers = await Docker.Containers.ListContainersAsync(new ContainersListParameters
+            {
+                Filters = new Dictionary<string, IDictionary<string, bool>>
+                {
+                    ["label"] = new Dictionary<string, bool> { [$"com.docker.swarm.service.name={Name}_{service}"] = true },
+                    ["health"] = new Dictionary<string, bool> { ["healthy"] = true },
+                },
+            });
+            return containers.Count;
+        }
+
+        /// <summary>A RabbitMQ command run inside node 1, as an operator would with `docker exec`.</summary>
+        public async Task<string> RabbitAsync(params string[] command)
+        {
+            var container = await ContainerOfAsync("rabbitmq-1");
+            var result = await Cli.DockerAsync(["exec", container, .. command]);
+            Assert.True(result.ExitCode == 0, result.Output);
+            return result.Output;
+        }
+
+        /// <summary>What Registration holds for a service, through opsctl inside a Registration container.</summary>
+        public async Task<List<JsonElement>> InstancesAsync(string service)
+        {
+            var container = await ContainerOfAsync("registration");
+            var result = await Cli.DockerAsync("exec", container, "opsctl", "instances", "--service", service, "--json", "--token-file", "/run/secrets/api_token");
+            Assert.True(result.ExitCode == 0, result.Output);
+            using var json = JsonDocument.Parse(result.Output);
+            return json.RootElement.EnumerateArray().Select(e => e.Clone()).ToList();
+        }
+
+        private async Task<string> ContainerOfAsync(string service)
+        {
+            var containers = await Docker.Containers.ListContainersAsync(new ContainersListParameters
+            {
+                Filters = new Dictionary<string, IDictionary<string, bool>>
+                {
+                    ["label"] = new Dictionary<string, bool> { [$"com.docker.swarm.service.name={Name}_{service}"] = true },
+                    ["status"] = new Dictionary<string, bool> { ["running"] = true },
+                },
+            });
+            return containers.Count > 0 ? containers[0].ID : throw new InvalidOperationException($"no running container of {service}");
+        }
+
+        private async Task<List<SwarmService>> StackServicesAsync() =>
+            [.. await Docker.Swarm.ListServicesAsync(new ServicesListParameters
+            {
+                Filters = new ServiceFilter { Label = [$"com.docker.stack.namespace={Name}"] },
+            })];
+
+        /// <summary>The stack and its secrets and volumes, gone; also what an interrupted earlier run left.</summary>
+        private async Task RemoveAsync()
+        {
+            await Cli.DockerAsync("stack", "rm", Name);
+            await Eventually.ValueAsync(
+                async () => (await Docker.Containers.ListContainersAsync(new ContainersListParameters
+                {
+                    All = true,
+                    Filters = new Dictionary<string, IDictionary<string, bool>>
+                    {
+                        ["label"] = new Dictionary<string, bool> { [$"com.docker.stack.namespace={Name}"] = true },
+                    },
+                })).Count,
+                count => count == 0,
+                TimeSpan.FromMinutes(2));
+            await Eventually.ValueAsync(
+                async () => (await Docker.Networks.ListNetworksAsync(new NetworksListParameters())).Count(n => n.Name.StartsWith(Name + "_", StringComparison.Ordinal)),
+                count => count == 0,
+                TimeSpan.FromMinutes(1));
+            foreach (var secret in await Docker.Secrets.ListAsync())
+            {
+                if (Secrets.Contains(secret.Spec.Name))
+                {
+                    await Docker.Secrets.DeleteAsync(secret.ID);
+                }
+            }
+            var volumes = await Docker.Volumes.ListAsync();
+            foreach (var volume in volumes.Volumes.Where(v => v.Name.StartsWith(Name + "_", StringComparison.Ordinal)))
+            {
+                await Docker.Volumes.RemoveAsync(volume.Name, force: true);
+            }
+        }
+    }
+}
