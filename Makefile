@@ -4,23 +4,31 @@ SHELL := /bin/bash
 
 INFRA := deploy/local/infra.sh
 SERVICES := deploy/local/services.sh
+DEMO := deploy/local/demo.sh
 
-.PHONY: help up down status infra build images test bench
+.PHONY: help up demo down status infra build images test bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-up: ## install what is missing, start the infrastructure and the five services, print what runs where
+up: ## install what is missing, start the infrastructure, the five services and the demo workload, print what runs where
 	@$(INFRA) up
 	@$(SERVICES) up
+	@$(DEMO) up
 	@$(MAKE) --no-print-directory status
+
+demo: ## walk the whole loop on the running stack: registration, alert, scale up, resolution, scale down
+	@$(DEMO) run
 
 status: ## what runs where
 	@$(INFRA) status
 	@echo
 	@$(SERVICES) status
+	@echo
+	@[ ! -f .local/infra.env ] || $(DEMO) status
 
 down: ## stop everything `make up` or `make test` started, and nothing else
+	@[ ! -f .local/infra.env ] || $(DEMO) down
 	@$(SERVICES) down
 	@$(INFRA) down
 
@@ -36,10 +44,11 @@ images: infra ## the images of the control plane for the local swarm (cached out
 test: infra images ## start what the tests need and run the whole suite, unit and integration
 	@deploy/local/test.sh
 
-bench: infra ## run the benchmarks against their peers in one go; the report goes to .local/bench/
+bench: infra ## run every benchmark against its peer in one go; one report, .local/bench/report.md, with a chart
 	@dotnet build Microservices.sln -c Release -v quiet -nologo >/dev/null
 	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll registration
 	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll alerts
 	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll scaler
 	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll replay
 	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll snmp
+	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll report

@@ -308,11 +308,16 @@ status_snmpd() { pid_alive "$RUN/snmpd.pid"; }
 
 start_prometheus() {
   ensure_dirs
-  mkdir -p "$STATE/prometheus/data" "$STATE/prometheus/rules"
+  # DiscoveryWriter's output folder: Prometheus watches it, and cannot watch what is not there yet.
+  mkdir -p "$STATE/prometheus/data" "$STATE/prometheus/rules" "$STATE/sd"
   sed \
     -e "s/@PROMETHEUS_PORT@/$PROMETHEUS_PORT/g" -e "s/@ALERTMANAGER_PORT@/$ALERTMANAGER_PORT/g" -e "s|@STATE@|$STATE|g" \
-    -e "s/@SNMPD_PORT@/$SNMPD_PORT/g" "$ROOT/deploy/local/prometheus.yml" >"$STATE/prometheus/prometheus.yml"
-  pid_alive "$RUN/prometheus.pid" && return 0
+    -e "s/@SNMPD_PORT@/$SNMPD_PORT/g" -e "s|@ROOT@|$ROOT|g" "$ROOT/deploy/local/prometheus.yml" >"$STATE/prometheus/prometheus.yml"
+  if pid_alive "$RUN/prometheus.pid"; then
+    # A running Prometheus takes a changed configuration without a restart.
+    curl -fsS -X POST "http://127.0.0.1:$PROMETHEUS_PORT/-/reload" >/dev/null 2>&1 || true
+    return 0
+  fi
   log "starting Prometheus on 127.0.0.1:$PROMETHEUS_PORT"
   setsid prometheus --config.file="$STATE/prometheus/prometheus.yml" \
     --storage.tsdb.path="$STATE/prometheus/data" --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" \

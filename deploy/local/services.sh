@@ -36,11 +36,14 @@ up() {
       registration) extra=(ConfigFile="$ROOT/deploy/registration/report-exporters.json") ;;
       discovery-writer) extra=(DiscoveryWriter__OutputDirectory="$STATE/sd"
         DiscoveryWriter__StateDirectory="$STATE/discovery-writer" DiscoveryWriter__InstanceName=local) ;;
+      # The shipped policy, with the demo's pretix_web turning in seconds rather than minutes (`make demo`).
       scaler) extra=(ConfigFile="$ROOT/deploy/scaler/policy.json" Scaler__DockerHost="$PRETIXOPS_DOCKER_HOST"
-        Scaler__StateDirectory="$STATE/scaler" Scaler__InstanceName=local) ;;
-      # The local snmpd is a configured host; nodes of registrations are polled on port 161 as in a swarm.
-      snmp-poller) extra=(SnmpPoller__InstanceName=local SnmpPoller__Hosts__0__Name=localhost
-        SnmpPoller__Hosts__0__Address=127.0.0.1 SnmpPoller__Hosts__0__Port="${PRETIXOPS_SNMPD_ENDPOINT##*:}") ;;
+        Scaler__StateDirectory="$STATE/scaler" Scaler__InstanceName=local
+        Scaler__Services__pretix_web__Max=4 Scaler__Services__pretix_web__CooldownUp=00:00:30
+        Scaler__Services__pretix_web__CooldownDown=00:00:30 Scaler__Services__pretix_web__StabilizationWindow=00:00:45) ;;
+      # Nodes of registrations are polled as in a swarm, on the local snmpd's port: the demo's tasks register
+      # this machine's host name as their node.
+      snmp-poller) extra=(SnmpPoller__InstanceName=local SnmpPoller__Discovery__Port="${PRETIXOPS_SNMPD_ENDPOINT##*:}") ;;
       alert-ingest) extra=(AlertIngest__Alertmanager__TokensFile="$STATE/secrets/api_token"
         AlertIngest__Grafana__TokensFile="$STATE/secrets/api_token" AlertIngest__GrafanaLegacy__TokensFile="$STATE/secrets/api_token") ;;
     esac

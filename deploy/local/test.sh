@@ -11,6 +11,13 @@ out=$STATE/logs/test.log
 # shellcheck disable=SC1091
 [[ -f $STATE/infra.env ]] && { set -a; source "$STATE/infra.env"; set +a; }
 
+# The tests start their own services on the shared broker; those of `make up` (and its demo workload) would
+# take messages off the same queues. They are stopped first; `make up` starts them again.
+if [[ -f $STATE/infra.env ]]; then
+  "$ROOT/deploy/local/demo.sh" down
+  "$ROOT/deploy/local/services.sh" down
+fi
+
 dotnet test "$ROOT/Microservices.sln" --nologo "$@" 2>&1 | tee "$out"
 status=${PIPESTATUS[0]}
 

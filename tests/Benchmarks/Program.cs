@@ -9,11 +9,12 @@ return args switch
     ["scaler", ..] => await ScalerBenchmark.RunAsync(args[1..]),
     ["replay", ..] => await ReplayBenchmark.RunAsync(args[1..]),
     ["snmp", ..] => await SnmpBenchmark.RunAsync(args[1..]),
+    ["report"] => await BenchReport.RunAsync(),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Benchmarks registration [--count N] [--connections N] | alerts [--payloads N] [--senders N] | scaler [--decisions N] | snmp [--duration SECONDS] [--agents N] | replay [--messages N] | floor PORT");
+    Console.Error.WriteLine("usage: Benchmarks registration [--count N] [--connections N] | alerts [--payloads N] [--senders N] | scaler [--decisions N] | snmp [--duration SECONDS] [--agents N] | replay [--messages N] | report | floor PORT");
     return 2;
 }

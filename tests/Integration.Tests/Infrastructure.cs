@@ -23,6 +23,7 @@ internal static class Infrastructure
     public static string DockerTlsDir => Get("PRETIXOPS_DOCKER_TLS_DIR");
     public static string BusyboxImage => Get("PRETIXOPS_BUSYBOX_IMAGE");
     public static string InfraScript => Get("PRETIXOPS_INFRA_SCRIPT");
+    public static string SnmpdPort => Get("PRETIXOPS_SNMPD_ENDPOINT").Split(':')[^1];
     public static string PrometheusBinary => "prometheus";
 
     /// <summary>The RabbitMQ management API, as <c>rabbitmqadmin</c> and the management UI use it.</summary>

@@ -20,7 +20,8 @@ internal sealed class PrometheusProcess : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public static async Task<PrometheusProcess> StartAsync(string scrapeConfigs)
+    /// <summary><paramref name="more"/>: further top-level configuration, such as <c>rule_files</c> and <c>alerting</c>.</summary>
+    public static async Task<PrometheusProcess> StartAsync(string scrapeConfigs, string more = "")
     {
         var folder = Directory.CreateTempSubdirectory("pretixops-prometheus-").FullName;
         var config = Path.Combine(folder, "prometheus.yml");
@@ -30,6 +31,7 @@ internal sealed class PrometheusProcess : IAsyncDisposable
               scrape_timeout: 1s
             scrape_configs:
             {scrapeConfigs}
+            {more}
             """);
         var port = Ports.Free();
         var process = ServerProcesses.Start(Infrastructure.PrometheusBinary, new[]
@@ -52,6 +54,16 @@ internal sealed class PrometheusProcess : IAsyncDisposable
             .Select(t => (
                 t.GetProperty("labels").TryGetProperty("instance_id", out var id) ? id.GetString() ?? "" : "",
                 t.GetProperty("health").GetString() ?? ""))];
+    }
+
+    /// <summary>The first value of an instant query, or null when it has no result.</summary>
+    public async Task<double?> ScalarAsync(string query)
+    {
+        using var json = JsonDocument.Parse(await Http.GetStringAsync(new Uri($"api/v1/query?query={Uri.EscapeDataString(query)}", UriKind.Relative)));
+        var result = json.RootElement.GetProperty("data").GetProperty("result");
+        return result.GetArrayLength() == 0
+            ? null
+            : double.Parse(result[0].GetProperty("value")[1].GetString()!, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public async ValueTask DisposeAsync()

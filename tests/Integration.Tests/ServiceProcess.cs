@@ -42,8 +42,11 @@ internal sealed class ServiceProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
     public IReadOnlyList<string> Output => [.. _output];
 
-    /// <summary>Starts <paramref name="project"/> wired to the local broker; <paramref name="overrides"/> win (a null removes a setting).</summary>
-    public static ServiceProcess Start(string project, IReadOnlyDictionary<string, string?>? overrides = null)
+    /// <summary>
+    /// Starts <paramref name="project"/> wired to the local broker; <paramref name="overrides"/> win (a null removes a setting).
+    /// A <paramref name="port"/> given again brings a restarted service back where its callers expect it.
+    /// </summary>
+    public static ServiceProcess Start(string project, IReadOnlyDictionary<string, string?>? overrides = null, int? port = null)
     {
         var dll = RepositoryPaths.Combine("services", project, "bin", Configuration, "net10.0", $"PretixOps.{project}.dll");
         if (!File.Exists(dll))
@@ -51,7 +54,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
             throw new InvalidOperationException($"{dll} is missing: build the solution first.");
         }
 
-        var port = Ports.Free();
+        var listen = port ?? Ports.Free();
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -60,7 +63,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         };
         start.ArgumentList.Add(dll);
         start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        start.ArgumentList.Add($"http://127.0.0.1:{listen}");
         var folder = Directory.CreateTempSubdirectory($"pretixops-{project}-").FullName;
         foreach (var (key, value) in Infrastructure.MessagingEnvironment())
         {
@@ -75,11 +78,11 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
         start.Environment["DiscoveryWriter__OutputDirectory"] = Path.Combine(folder, "sd");
         start.Environment["DiscoveryWriter__StateDirectory"] = Path.Combine(folder, "state");
-        start.Environment["DiscoveryWriter__InstanceName"] = $"itest-{port}";
+        start.Environment["DiscoveryWriter__InstanceName"] = $"itest-{listen}";
         start.Environment["Scaler__StateDirectory"] = Path.Combine(folder, "scaler");
         start.Environment["Scaler__DockerHost"] = Infrastructure.DockerHost;
-        start.Environment["Scaler__InstanceName"] = $"itest-{port}";
-        start.Environment["SnmpPoller__InstanceName"] = $"itest-{port}";
+        start.Environment["Scaler__InstanceName"] = $"itest-{listen}";
+        start.Environment["SnmpPoller__InstanceName"] = $"itest-{listen}";
 
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
@@ -94,7 +97,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = start };
-        var service = new ServiceProcess(project, process, new Uri($"http://127.0.0.1:{port}/"), folder);
+        var service = new ServiceProcess(project, process, new Uri($"http://127.0.0.1:{listen}/"), folder);
         process.OutputDataReceived += (_, e) => service.Capture(e.Data);
         process.ErrorDataReceived += (_, e) => service.Capture(e.Data);
         service._queue = project switch

@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# The whole loop on the local stack, for a newcomer to watch (`make up` starts the workload, `make demo`
+# walks the loop):
+#
+#   demo.sh up       the pretix_web stand-in on the local swarm: 2 tasks that register themselves on start
+#   demo.sh run      raise its response time, watch the system scale it up; lower it, watch it scale down
+#   demo.sh set S    set the stand-in's response time to S seconds (the demo's alarm fires above 10)
+#   demo.sh status   its tasks and response time
+#   demo.sh down     remove the stand-in
+#
+# Everything it shows comes from the real components: Prometheus's targets and alerts, the Scaler's
+# decision record (through opsctl), and the swarm's replica count.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+STATE=${PRETIXOPS_STATE:-$ROOT/.local}
+SERVICE=pretix_web
+ALERT="NGINX-Pretix Response Time alert"
+VALUE_DIR=$STATE/demo
+CONFIGURATION=${CONFIGURATION:-Release}
+
+die() { printf '[demo] error: %s\n' "$*" >&2; exit 1; }
+[[ -f $STATE/infra.env ]] || die "no $STATE/infra.env: run \`make up\` first"
+# shellcheck disable=SC1091
+source "$STATE/infra.env"
+export DOCKER_HOST=$PRETIXOPS_DOCKER_HOST
+PROMETHEUS=$PRETIXOPS_PROMETHEUS_URL
+
+# Docker configs and secrets cannot change: each is named after a hash of its content.
+content_name() { printf '%s-%s' "$1" "$(sha256sum "$2" | cut -c1-12)"; }
+
+ensure_config() { # NAME FILE
+  docker config inspect "$1" >/dev/null 2>&1 || docker config create "$1" "$2" >/dev/null
+}
+
+up() {
+  mkdir -p "$VALUE_DIR"
+  [[ -s $VALUE_DIR/response_time_seconds ]] || echo 0.05 >"$VALUE_DIR/response_time_seconds"
+  docker service inspect "$SERVICE" >/dev/null 2>&1 && return 0
+  local register workload token
+  register=$(content_name pretixops-register "$ROOT/deploy/registration/register.sh")
+  workload=$(content_name pretixops-demo-workload "$ROOT/deploy/local/demo-workload.sh")
+  token=$(content_name pretixops-demo-token "$STATE/secrets/api_token")
+  ensure_config "$register" "$ROOT/deploy/registration/register.sh"
+  ensure_config "$workload" "$ROOT/deploy/local/demo-workload.sh"
+  docker secret inspect "$token" >/dev/null 2>&1 || docker secret create "$token" "$STATE/secrets/api_token" >/dev/null
+  printf '[demo] starting %s: 2 tasks of %s that register themselves with Registration\n' "$SERVICE" "$PRETIXOPS_BUSYBOX_IMAGE" >&2
+  # Host network: this machine's swarm has no routable service VIPs, and Registration listens on loopback.
+  docker service create --detach --name "$SERVICE" --replicas 2 --network host \
+    --update-order stop-first --stop-grace-period 5s --no-resolve-image \
+    --mount "type=bind,source=$VALUE_DIR,target=/demo,readonly" \
+    --config "source=$register,target=/usr/local/bin/pretixops-register,mode=0555" \
+    --config "source=$workload,target=/usr/local/bin/demo-workload,mode=0555" \
+    --secret "source=$token,target=api_token" \
+    --env PRETIXOPS_REGISTRATION_URL=http://127.0.0.1:5101 \
+    --env 'PRETIXOPS_SERVICE={{.Service.Name}}' --env 'PRETIXOPS_SLOT={{.Task.Slot}}' --env 'PRETIXOPS_NODE={{.Node.Hostname}}' \
+    --entrypoint /usr/local/bin/demo-workload "$PRETIXOPS_BUSYBOX_IMAGE" >/dev/null
+}
+
+down() {
+  docker service rm "$SERVICE" >/dev/null 2>&1 || true
+}
+
+set_value() {
+  mkdir -p "$VALUE_DIR"
+  printf '%s\n' "$1" >"$VALUE_DIR/response_time_seconds.tmp"
+  mv "$VALUE_DIR/response_time_seconds.tmp" "$VALUE_DIR/response_time_seconds"
+}
+
+# --- what the demo reads ------------------------------------------------------------------------
+
+# The first value of an instant query; empty when it has no result.
+query() {
+  curl -fsS --get --data-urlencode "query=$1" "$PROMETHEUS/api/v1/query" 2>/dev/null \
+    | sed -n 's/.*"value":\[[^,]*,"\([^"]*\)"\].*/\1/p' | head -n 1
+}
+
+targets_up() { local n; n=$(query "count(up{job=\"pretix\",service=\"$SERVICE\"} == 1)"); echo "${n:-0}"; }
+
+alert_state() {
+  curl -fsS --get --data-urlencode "query=ALERTS{alertname=\"$ALERT\",service=\"$SERVICE\"}" "$PROMETHEUS/api/v1/query" 2>/dev/null \
+    | grep -o '"alertstate":"[a-z]*"' | head -n 1 | cut -d'"' -f4
+}
+
+replicas() { docker service ls --filter "name=$SERVICE" --format '{{.Replicas}}' | head -n 1; }
+
+opsctl() {
+  OPSCTL_BROKER="amqp://$PRETIXOPS_RABBITMQ_USER@$PRETIXOPS_RABBITMQ_HOST:$PRETIXOPS_RABBITMQ_PORT/" \
+  OPSCTL_PASSWORD_FILE=$PRETIXOPS_RABBITMQ_PASSWORD_FILE OPSCTL_TOKEN_FILE=$STATE/secrets/api_token \
+    dotnet "$ROOT/services/Opsctl/bin/$CONFIGURATION/net10.0/PretixOps.Opsctl.dll" "$@"
+}
+
+# The newest decision for the service since SINCE with OUTCOME, as one line of opsctl's JSON.
+decision_since() { opsctl decisions --service "$SERVICE" --since "$1" --outcome "$2" --json 2>/dev/null | head -n 1; }
+# A field of one line of JSON: a string (with System.Text.Json's escapes of <, >, &, + and ' undone) or a number.
+field() {
+  sed -n -e "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" -e "t" -e "s/.*\"$1\":\([-0-9.]*\).*/\1/p" <<<"$2" \
+    | sed -e 's/\\u003C/</g' -e 's/\\u003E/>/g' -e 's/\\u0026/\&/g' -e 's/\\u002B/+/g' -e "s/\\\\u0027/'/g"
+}
+
+START=$SECONDS
+say() { printf '[%4ds] %s\n' $((SECONDS - START)) "$*"; }
+
+# wait_for DESCRIPTION SECONDS COMMAND...: until COMMAND succeeds, or fail with the description.
+wait_for() {
+  local what=$1 bound=$2; shift 2
+  local deadline=$((SECONDS + bound))
+  until "$@"; do
+    ((SECONDS < deadline)) || die "$what did not happen within $bound s (logs: $STATE/logs/)"
+    sleep 1
+  done
+}
+
+has_targets() { [[ $(targets_up) == "$1" ]]; }
+alert_is() { [[ $(alert_state) == "$1" ]]; }
+alert_gone() { [[ -z $(alert_state) ]]; }
+replicas_are() { [[ $(replicas) == "$1/$1" ]]; }
+decided() { # SINCE OUTCOME: a decision with this outcome was recorded since SINCE (it is in DECISION)
+  DECISION=$(decision_since "$1" "$2")
+  [[ -n $DECISION ]]
+}
+
+show_decision() {
+  say "  decision $(field decisionId "$DECISION"): $(field outcome "$DECISION") $(field from "$DECISION") -> $(field to "$DECISION")" \
+    "(trigger $(field trigger "$DECISION")): $(field reason "$DECISION")"
+}
+
+run() {
+  up
+  set_value 0.05
+  local begin
+  begin=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  say "The stand-in $SERVICE runs 2 tasks. Each registered itself on start; DiscoveryWriter wrote them into Prometheus's targets."
+  wait_for "2 targets of $SERVICE up in Prometheus" 120 has_targets 2
+  say "  Prometheus scrapes 2 targets of $SERVICE: $(query "count(up{job=\"pretix\",service=\"$SERVICE\"})") registered, 2 up."
+  local hosts
+  hosts=$(curl -fsS --get --data-urlencode 'query=snmp_up{job="pretixops"} == 1' "$PROMETHEUS/api/v1/query" 2>/dev/null \
+    | grep -o '"host":"[^"]*"' | cut -d'"' -f4 | sort -u | paste -sd, -)
+  say "  SnmpPoller polls the node the tasks registered, and it answers over SNMP: ${hosts:-none yet}."
+
+  say "Raising the response time of $SERVICE to 30 s (the alarm fires above 10 s, after 15 s)."
+  set_value 30
+  wait_for "the alert to be pending" 60 alert_is pending
+  say "  Prometheus: \"$ALERT\" is pending."
+  wait_for "the alert to fire" 90 alert_is firing
+  say "  Prometheus: it fires. Alertmanager posts it to AlertIngest, which publishes AlertFired on the bus."
+  wait_for "the Scaler's decision to scale up" 120 decided "$begin" Applied
+  show_decision
+  wait_for "3 running tasks" 120 replicas_are 3
+  say "  Docker Swarm: $SERVICE runs $(replicas) tasks."
+  wait_for "the new task's target in Prometheus" 120 has_targets 3
+  say "  The new task registered itself: Prometheus scrapes 3 targets."
+
+  say "Lowering the response time to 0.05 s."
+  set_value 0.05
+  local lowered; lowered=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  wait_for "the alert to resolve" 120 alert_gone
+  say "  Prometheus: the alert is resolved. Alertmanager sends the resolution; AlertIngest publishes AlertResolved."
+  local deadline=$((SECONDS + 15))
+  until decided "$lowered" Cooldown || ((SECONDS > deadline)); do sleep 1; done
+  [[ -z $DECISION ]] || show_decision
+  say "  The Scaler scales down only after 45 s without a reason to scale up (the stabilization window)."
+  wait_for "the Scaler's decision to scale down" 180 decided "$lowered" Applied
+  show_decision
+  wait_for "2 running tasks" 120 replicas_are 2
+  say "  Docker Swarm: $SERVICE runs $(replicas) tasks."
+  wait_for "the removed task's target to disappear" 120 has_targets 2
+  say "  The removed task deregistered on its way out: Prometheus scrapes 2 targets again."
+  say "The loop is closed. The whole record: opsctl decisions --service $SERVICE"
+}
+
+status() {
+  local state
+  state=$(docker service ls --filter "name=$SERVICE" --format '{{.Replicas}}' 2>/dev/null | head -n 1)
+  printf '%-17s %-7s %s\n' DEMO TASKS "RESPONSE TIME (make demo walks the loop; demo.sh set S changes it)"
+  printf '%-17s %-7s %s s\n' "$SERVICE" "${state:-down}" "$(cat "$VALUE_DIR/response_time_seconds" 2>/dev/null || echo -)"
+}
+
+case ${1:-} in
+  up) up ;;
+  status) status ;;
+  run) run ;;
+  set) [[ ${2:-} =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "usage: demo.sh set SECONDS"; set_value "$2" ;;
+  down) down ;;
+  *) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac
