@@ -43,7 +43,8 @@ export DOCKER_HOST=$PRETIXOPS_DOCKER_HOST
 DOCKER=$(command -v /usr/bin/docker || command -v docker)
 mkdir -p "$CACHE" "$LOGS"
 
-hash_of() { sha256sum | cut -c1-16; }
+# A key covers its inputs and this script itself (how an image is made is an input too).
+hash_of() { { cat; cat "${BASH_SOURCE[0]}"; } | sha256sum | cut -c1-16; }
 
 # Loads NAME from the archive KEY if it is not in dockerd already; returns 1 when neither has it.
 have_image() { # NAME KEY
@@ -153,6 +154,7 @@ services_key() {
     git ls-files -z -co --exclude-standard -- global.json Directory.Build.props Directory.Packages.props \
       .editorconfig .dockerignore contracts services deploy/docker/service.Dockerfile | sort -z | xargs -0 sha256sum
     "$DOCKER" image inspect --format '{{.Id}}' "$RUNTIME_IMAGE"
+    dotnet --version
   ) | hash_of
 }
 
@@ -167,10 +169,10 @@ build_services() {
   local key names=() entry name project port
   key=services-$(services_key)
   for entry in "${SERVICES[@]}"; do names+=("$REGISTRY/${entry%%:*}:$TAG"); done
-  if have_image "${names[0]}" "$key"; then
-    # One archive holds all five; the first carrying the key means all of them do.
-    return 0
-  fi
+  # One archive holds all five, but a build cut short could have tagged only some: every one must carry the key.
+  local name missing=0
+  for name in "${names[@]}"; do have_image "$name" "$key" || missing=1; done
+  ((missing)) || return 0
   log "publishing the services (log: $LOGS/images-publish.log)"
   : >"$LOGS/images-publish.log"
   publish Opsctl

@@ -3,7 +3,8 @@
 # user). haproxy.cfg authenticates its Redis health checks with "${REDIS_PASSWORD}", which HAProxy
 # expands from its environment; the password itself lives only in the Docker secret redis_password,
 # because the config file is a (non-secret) Docker config. This script exports it and replaces itself
-# with HAProxy, so HAProxy is PID 1's program and gets Docker's stop signal directly.
+# with HAProxy. In the stack the registration wrapper is PID 1 and passes Docker's stop signal (the image's
+# SIGUSR1, a soft stop) on to HAProxy.
 # The password is never printed.
 #
 # Optional: REDIS_PASSWORD_FILE (default /run/secrets/redis_password), HAPROXY_CFG (default

@@ -36,11 +36,17 @@ ensure_config() { # NAME FILE
 up() {
   mkdir -p "$VALUE_DIR"
   [[ -s $VALUE_DIR/response_time_seconds ]] || echo 0.05 >"$VALUE_DIR/response_time_seconds"
-  docker service inspect "$SERVICE" >/dev/null 2>&1 && return 0
   local register workload token
   register=$(content_name pretixops-register "$ROOT/deploy/registration/register.sh")
   workload=$(content_name pretixops-demo-workload "$ROOT/deploy/local/demo-workload.sh")
   token=$(content_name pretixops-demo-token "$STATE/secrets/api_token")
+  if docker service inspect "$SERVICE" >/dev/null 2>&1; then
+    # Running from these very scripts: nothing to do. From older ones: started again from these.
+    [[ $(docker service inspect --format '{{range .Spec.TaskTemplate.ContainerSpec.Configs}}{{.ConfigName}} {{end}}' "$SERVICE") \
+      == *"$register"*"$workload"* ]] && return 0
+    docker service rm "$SERVICE" >/dev/null
+    while docker ps -q --filter "label=com.docker.swarm.service.name=$SERVICE" | grep -q .; do sleep 1; done
+  fi
   ensure_config "$register" "$ROOT/deploy/registration/register.sh"
   ensure_config "$workload" "$ROOT/deploy/local/demo-workload.sh"
   docker secret inspect "$token" >/dev/null 2>&1 || docker secret create "$token" "$STATE/secrets/api_token" >/dev/null
@@ -52,7 +58,7 @@ up() {
     --config "source=$register,target=/usr/local/bin/pretixops-register,mode=0555" \
     --config "source=$workload,target=/usr/local/bin/demo-workload,mode=0555" \
     --secret "source=$token,target=api_token" \
-    --env PRETIXOPS_REGISTRATION_URL=http://127.0.0.1:5101 \
+    --env PRETIXOPS_REGISTRATION_URL=http://127.0.0.1:5101 --env PRETIXOPS_TTL=600 \
     --env 'PRETIXOPS_SERVICE={{.Service.Name}}' --env 'PRETIXOPS_SLOT={{.Task.Slot}}' --env 'PRETIXOPS_NODE={{.Node.Hostname}}' \
     --entrypoint /usr/local/bin/demo-workload "$PRETIXOPS_BUSYBOX_IMAGE" >/dev/null
 }

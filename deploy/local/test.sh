@@ -16,6 +16,12 @@ out=$STATE/logs/test.log
 if [[ -f $STATE/infra.env ]]; then
   "$ROOT/deploy/local/demo.sh" down
   "$ROOT/deploy/local/services.sh" down
+  # Their own queues would fill with the tests' events (registrations that never expire, other services'
+  # decisions) and hand them to `make up`'s services when they start again: removed, as a new replica's.
+  for queue in discovery-writer-local scaler-record-local snmp-poller-local; do
+    curl -fsS -o /dev/null -X DELETE -u "$PRETIXOPS_RABBITMQ_USER:$(cat "$PRETIXOPS_RABBITMQ_PASSWORD_FILE")" \
+      "http://$PRETIXOPS_RABBITMQ_HOST:$PRETIXOPS_RABBITMQ_MGMT_PORT/api/queues/%2F/$queue" 2>/dev/null || true
+  done
 fi
 
 dotnet test "$ROOT/Microservices.sln" --nologo "$@" 2>&1 | tee "$out"

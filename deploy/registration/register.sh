@@ -27,6 +27,8 @@ set -u
 
 url=${PRETIXOPS_REGISTRATION_URL:-http://registration:5101}
 ttl=${PRETIXOPS_TTL:-90}
+# A bad TTL must not keep the container from starting: the default instead, and a word about it.
+case $ttl in ''|*[!0-9]*) printf 'pretixops-register: PRETIXOPS_TTL=%s is not a number of seconds: 90\n' "$ttl" >&2; ttl=90 ;; esac
 # Three heartbeats per TTL: one lost renewal never expires a live container.
 interval=$((ttl / 3))
 [ "$interval" -ge 5 ] || interval=5
@@ -118,8 +120,11 @@ raw_request() {
 
 status_of_response() { head -n 1 | awk '{print $2} END {if (NR == 0) print "000"}'; }
 
+# /dev/tcp has no timeout of its own: a peer that stops answering would hold the heartbeat forever.
 http_bash() {
-  raw_request | bash -c 'exec 3<>"/dev/tcp/$1/$2" || exit 1; cat >&3; cat <&3' _ "$host" "$port" 2>/dev/null | status_of_response
+  limit=; command -v timeout >/dev/null 2>&1 && limit="timeout 10"
+  # shellcheck disable=SC2086,SC2016
+  raw_request | $limit bash -c 'exec 3<>"/dev/tcp/$1/$2" || exit 1; cat >&3; cat <&3' _ "$host" "$port" 2>/dev/null | status_of_response
 }
 
 # busybox nc stops reading the answer when its input ends: the input stays open a moment longer.
@@ -139,14 +144,34 @@ register() {
   return 1
 }
 
+# Runs in a subshell of its own. Told to stop, it finishes the request in flight first (the shell runs a trap
+# only between commands), so no renewal can land after the deregistration; sleeps are waited for, so that
+# a stop does not wait for them.
 heartbeat() {
+  trap 'exit 0' TERM
   backoff=2
-  until register; do sleep "$backoff"; [ "$backoff" -lt 30 ] && backoff=$((backoff * 2)); done
+  until register; do sleep "$backoff" & wait $!; [ "$backoff" -lt 30 ] && backoff=$((backoff * 2)); done
   say "registered $(instance_id)"
   while :; do
-    sleep "$interval"
-    register || { sleep 2; register; } || true
+    sleep "$interval" & wait $!
+    register || { sleep 2 & wait $!; register; } || true
   done
+}
+
+deregister() {
+  [ -n "${deregistered:-}" ] && return 0
+  deregistered=1
+  kill "$beat" 2>/dev/null
+  wait "$beat" 2>/dev/null
+  code=$(http DELETE "/v1/instances/$(instance_id)") || code=000
+  case $code in 2*) say "deregistered $(instance_id)" ;; *) say "deregistration of $(instance_id) answered HTTP $code" ;; esac
+}
+
+# Passes a signal on to the command; a stop also takes the instance out of discovery at once, while the
+# command drains, rather than after it (a slow stop could otherwise end in SIGKILL before deregistering).
+forward() {
+  [ -n "${child:-}" ] && kill "-$1" "$child" 2>/dev/null
+  case $1 in TERM|INT|QUIT|USR1) stopping=1 ;; esac
 }
 
 if [ -z "${PRETIXOPS_SERVICE:-}" ] || { [ -z "${PRETIXOPS_SLOT:-}" ] && [ -z "${PRETIXOPS_TASK_ID:-}" ]; }; then
@@ -154,25 +179,26 @@ if [ -z "${PRETIXOPS_SERVICE:-}" ] || { [ -z "${PRETIXOPS_SLOT:-}" ] && [ -z "${
   exec "$@"
 fi
 
+# Every signal a stop can send is passed on: images choose their own (haproxy's is SIGUSR1), and PID 1 ignores
+# what it has no handler for. The handlers are in place before the command starts.
+for signal in TERM INT HUP QUIT USR1 USR2 WINCH; do
+  # shellcheck disable=SC2064
+  trap "forward $signal" "$signal"
+done
 "$@" &
 child=$!
 heartbeat &
 beat=$!
-trap 'kill -TERM "$child" 2>/dev/null' TERM
-trap 'kill -INT "$child" 2>/dev/null' INT
-trap 'kill -HUP "$child" 2>/dev/null' HUP
-trap 'kill -QUIT "$child" 2>/dev/null' QUIT
 
 # A trapped signal interrupts wait with 128+n; the command's own status comes once it has really ended.
 wait "$child"
 status=$?
 while kill -0 "$child" 2>/dev/null; do
+  [ -n "${stopping:-}" ] && deregister
   wait "$child"
   status=$?
 done
 
-kill "$beat" 2>/dev/null
 # Scaled down or stopped: gone from Prometheus now, not when the TTL runs out.
-code=$(http DELETE "/v1/instances/$(instance_id)") || code=000
-case $code in 2*) say "deregistered $(instance_id)" ;; *) say "deregistration of $(instance_id) answered HTTP $code" ;; esac
+deregister
 exit "$status"

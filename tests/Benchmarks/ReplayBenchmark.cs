@@ -39,6 +39,12 @@ internal static class ReplayBenchmark
             var opsctl = Stopwatch.StartNew();
             var result = await RunOpsctlAsync(state, error);
             opsctl.Stop();
+            if (result.ExitCode != 0)
+            {
+                // Waiting for a queue that opsctl did not empty would wait for ever.
+                await Console.Error.WriteLineAsync($"opsctl failed ({result.ExitCode}): {result.Output}");
+                return 1;
+            }
             await WaitForAsync(channel, error, 0);
             var movedByOpsctl = (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
             await channel.QueuePurgeAsync(queue);
@@ -118,6 +124,8 @@ internal static class ReplayBenchmark
         }
         start.Environment["OPSCTL_BROKER"] = $"amqp://{Machine.Infra["PRETIXOPS_RABBITMQ_USER"]}@{Machine.Infra["PRETIXOPS_RABBITMQ_HOST"]}:{Machine.Infra["PRETIXOPS_RABBITMQ_PORT"]}/";
         start.Environment["OPSCTL_PASSWORD_FILE"] = Machine.Infra["PRETIXOPS_RABBITMQ_PASSWORD_FILE"];
+        // opsctl checks each destination through the management API before it commits a move.
+        start.Environment["OPSCTL_MANAGEMENT"] = $"http://{Machine.Infra["PRETIXOPS_RABBITMQ_HOST"]}:{Machine.Infra["PRETIXOPS_RABBITMQ_MGMT_PORT"]}/";
         start.Environment["OPSCTL_STATE_DIR"] = state;
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();

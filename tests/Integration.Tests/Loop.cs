@@ -129,7 +129,7 @@ internal sealed class Loop : IAsyncDisposable
             $"""
               - job_name: registered
                 file_sd_configs:
-                  - files: ['{OutputDirectory}/*.json']
+                  - files: ['{OutputDirectory}/pretix.json']
                 relabel_configs:
                   - source_labels: [__meta_filepath]
                     regex: '.*/([^/]+)\.json'
@@ -166,8 +166,8 @@ internal sealed class Loop : IAsyncDisposable
         var secret = await Docker.Secrets.CreateAsync(new SecretSpec { Name = $"{Service}-token", Data = System.Text.Encoding.UTF8.GetBytes(ServiceProcess.Token) });
         _secret = secret.ID;
 
-        // Each task listens on base + slot on the host's network; a block of ports nobody uses now.
-        var basePort = Ports.Free() / 16 * 16 % 50000 + 10000;
+        // Each task listens on base + slot on the host's network: a block of ports nobody uses now.
+        var basePort = Ports.FreeBlock(8) - 1;
         var created = await Docker.Swarm.CreateServiceAsync(new ServiceCreateParameters
         {
             Service = new ServiceSpec
@@ -186,6 +186,8 @@ internal sealed class Loop : IAsyncDisposable
                             $"PRETIXOPS_REGISTRATION_URL={this["Registration"].BaseAddress.ToString().TrimEnd('/')}",
                             "PRETIXOPS_SERVICE={{.Service.Name}}", "PRETIXOPS_SLOT={{.Task.Slot}}", "PRETIXOPS_NODE={{.Node.Hostname}}",
                             $"DEMO_BASE_PORT={basePort}",
+                            // Far beyond the tests' waits: a target that disappears was deregistered, not expired.
+                            "PRETIXOPS_TTL=600",
                         ],
                         StopGracePeriod = (long)TimeSpan.FromSeconds(5).TotalNanoseconds,
                         Mounts = [new Mount { Type = "bind", Source = Path.Combine(Folder, "demo"), Target = "/demo", ReadOnly = true }],

@@ -30,6 +30,9 @@ public sealed class DeadLetterQueues : IAsyncDisposable
 
     private static readonly TimeSpan Idle = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long a copy into a quorum queue may wait for the broker's confirm.</summary>
+    private static readonly TimeSpan ConfirmTimeout = TimeSpan.FromSeconds(30);
+
     private readonly OpsctlSettings _settings;
     private IConnection? _connection;
 
@@ -88,6 +91,8 @@ public sealed class DeadLetterQueues : IAsyncDisposable
     /// the originals removed by one commit, which the broker confirms. Killed before the commit, nothing of the batch
     /// happened (the originals return to the queue); after it, all of it did. A re-run therefore finds every message in
     /// exactly one place and moves only what is left. On Ctrl+C the batch in flight is committed, then it stops.
+    /// Into a quorum queue each copy is confirmed first and its original removed by a commit of its own
+    /// (<see cref="Destination.Quorum"/>): at least once, and at most the one message in flight twice.
     /// </summary>
     public async Task<MoveResult> MoveAsync(string queue, Selection selection, MoveTarget target, double? ratePerSecond, bool dryRun,
         Action<int, int>? progress, CancellationToken cancellationToken)
@@ -135,13 +140,15 @@ public sealed class DeadLetterQueues : IAsyncDisposable
         {
             moved += await CommitAsync();
         }
+        finally
+        {
+            if (confirmed is not null)
+            {
+                await confirmed.DisposeAsync();
+            }
+        }
         progress?.Invoke(scanned, depth);
         await channel.CloseAsync(CancellationToken.None);
-        if (confirmed is not null)
-        {
-            await confirmed.CloseAsync(CancellationToken.None);
-            await confirmed.DisposeAsync();
-        }
         return new MoveResult(scanned, selected, moved, cancellationToken.IsCancellationRequested);
 
         async Task<int> CommitAsync()
@@ -173,15 +180,30 @@ public sealed class DeadLetterQueues : IAsyncDisposable
                 }
                 if (destinations[destination] == Destination.Quorum)
                 {
-                    // Accepted by a majority of the queue's replicas before the original is removed below.
+                    // Accepted by a majority of the queue's replicas, then the original removed by a commit of its own:
+                    // a failure between the two can leave this one message in both queues, never more. A broker that
+                    // holds the confirm back (a queue without a majority) fails the move instead of hanging it.
                     confirmed ??= await OpenChannelAsync(confirms: true, CancellationToken.None);
-                    await confirmed.BasicPublishAsync("", destination, mandatory: true, Properties(letter, target), letter.Body, CancellationToken.None);
+                    using (var bound = new CancellationTokenSource(ConfirmTimeout))
+                    {
+                        try
+                        {
+                            await confirmed.BasicPublishAsync("", destination, mandatory: true, Properties(letter, target), letter.Body, bound.Token);
+                        }
+                        catch (OperationCanceledException e) when (bound.IsCancellationRequested)
+                        {
+                            throw new OpsctlException($"queue '{destination}' did not confirm a copy within {ConfirmTimeout.TotalSeconds:N0} s " +
+                                "(a quorum queue without a majority?): the move stopped there; run it again when the cluster is whole.", e);
+                        }
+                    }
+                    await channel.BasicAckAsync(letter.DeliveryTag, multiple: false, CancellationToken.None);
+                    await channel.TxCommitAsync(CancellationToken.None);
                 }
                 else
                 {
                     await channel.BasicPublishAsync("", destination, mandatory: false, Properties(letter, target), letter.Body, CancellationToken.None);
+                    await channel.BasicAckAsync(letter.DeliveryTag, multiple: false, CancellationToken.None);
                 }
-                await channel.BasicAckAsync(letter.DeliveryTag, multiple: false, CancellationToken.None);
             }
             // The batch is committed even after Ctrl+C: then it stops.
             await channel.TxCommitAsync(CancellationToken.None);
