@@ -62,10 +62,17 @@ internal static partial class BenchReport
     /// <summary>Every table row whose last cell is a ratio: "72 %" (a rate: higher is better) or "3.1x" (a time or size).</summary>
     internal static IEnumerable<(string Label, double Ratio, bool HigherIsBetter)> Ratios(string part, string markdown)
     {
+        var ratioColumn = false;
         foreach (var line in markdown.Split('\n'))
         {
             var cells = line.Trim().Trim('|').Split('|').Select(c => c.Trim()).ToArray();
-            if (cells.Length < 4 || cells[0] is "measure" || cells[0].StartsWith("---", StringComparison.Ordinal))
+            if (cells[0] is "measure")
+            {
+                // Only a table whose last column is the ratio has ratios (a "difference" column is not one).
+                ratioColumn = cells[^1] == "ratio";
+                continue;
+            }
+            if (!ratioColumn || cells.Length < 4 || cells[0].StartsWith("---", StringComparison.Ordinal))
             {
                 continue;
             }
@@ -135,6 +142,6 @@ internal static partial class BenchReport
     [GeneratedRegex(@"^(\d+(?:\.\d+)?)x$")]
     private static partial Regex Times();
 
-    [GeneratedRegex("CPU|memory|requests per scrape|latency|seconds|time", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"CPU|memory|requests per scrape|latency|\(ms\)", RegexOptions.IgnoreCase)]
     private static partial Regex LowerIsBetter();
 }
