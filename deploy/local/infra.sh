@@ -221,11 +221,35 @@ storage_driver() {
   rm -rf "$probe"
 }
 
+# Every swarm on one kernel gives its ingress network VXLAN id 4096 on UDP port 4789, and the kernel allows one
+# such device. A dockerd that was killed (a run interrupted, a session gone) leaves its network namespaces
+# mounted under its exec root, the ingress VXLAN device inside: the next swarm's ingress then fails with
+# "error creating vxlan interface: file exists" and no task with a published port ever starts. The exec roots
+# of local dockerds that no longer run are released here; one that still runs is another checkout's
+# infrastructure, and is named rather than touched.
+release_dead_docker_runs() {
+  local run mount
+  for run in /run/pretixops-*/; do
+    run=${run%/}
+    [[ -d $run/exec ]] || continue
+    if pgrep -f -- "--exec-root $run/exec" >/dev/null 2>&1; then
+      [[ $run == "$DOCKER_RUN" ]] && continue
+      die "another local swarm runs (dockerd on unix://$run/docker.sock, exec root $run/exec): its ingress network holds the kernel's VXLAN id 4096, so this one's could not start. Stop it with \`make down\` in its checkout."
+    fi
+    for mount in $(awk -v root="$run/" 'index($2, root) == 1 {print $2}' /proc/mounts 2>/dev/null | sort -r); do
+      umount "$mount" 2>/dev/null || umount -l "$mount" 2>/dev/null || true
+    done
+    pkill -KILL -f -- "$run/" 2>/dev/null || true
+    [[ $run == "$DOCKER_RUN" ]] || { log "released the exec root of a local dockerd that no longer runs: $run"; rm -rf "$run"; }
+  done
+}
+
 start_docker() {
   ensure_dirs
-  mkdir -p "$STATE/docker/data" "$DOCKER_RUN/exec"
   make_docker_tls
   if ! docker_cli info >/dev/null 2>&1; then
+    release_dead_docker_runs
+    mkdir -p "$STATE/docker/data" "$DOCKER_RUN/exec"
     local driver; driver=$(storage_driver)
     log "starting dockerd ($driver) on $DOCKER_SOCK and tcp://127.0.0.1:$DOCKER_TLS_PORT (TLS)"
     setsid dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver="$driver" \
