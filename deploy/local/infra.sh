@@ -234,13 +234,16 @@ release_dead_docker_runs() {
     [[ -d $run/exec ]] || continue
     if pgrep -f -- "--exec-root $run/exec" >/dev/null 2>&1; then
       [[ $run == "$DOCKER_RUN" ]] && continue
-      die "another local swarm runs (dockerd on unix://$run/docker.sock, exec root $run/exec): its ingress network holds the kernel's VXLAN id 4096, so this one's could not start. Stop it with \`make down\` in its checkout."
+      die "another local swarm runs (dockerd on unix://$run/docker.sock, exec root $run/exec): its ingress network holds the kernel's one VXLAN device of id 4096, so this swarm's ingress could not form. Stop it with \`make down\` in its checkout."
     fi
+    local leftovers=0
     for mount in $(awk -v root="$run/" 'index($2, root) == 1 {print $2}' /proc/mounts 2>/dev/null | sort -r); do
       umount "$mount" 2>/dev/null || umount -l "$mount" 2>/dev/null || true
+      leftovers=1
     done
-    pkill -KILL -f -- "$run/" 2>/dev/null || true
-    [[ $run == "$DOCKER_RUN" ]] || { log "released the exec root of a local dockerd that no longer runs: $run"; rm -rf "$run"; }
+    pkill -KILL -f -- "$run/" 2>/dev/null && leftovers=1
+    ((leftovers)) && log "released what a local dockerd that no longer runs left mounted or running under $run"
+    rm -rf "$run" 2>/dev/null || true
   done
 }
 
@@ -300,6 +303,7 @@ stop_docker() {
   pkill -TERM -f -- "$DOCKER_RUN/" 2>/dev/null || true
   sleep 0.5
   pkill -KILL -f -- "$DOCKER_RUN/" 2>/dev/null || true
+  rm -rf "$DOCKER_RUN" 2>/dev/null || true
 }
 
 status_docker() { docker_cli info >/dev/null 2>&1; }
