@@ -46,11 +46,13 @@ public sealed class ScaleConsumerDefinition : ConsumerDefinition<ScaleConsumer>
 public sealed class FailedScaleConsumer(ScaleEngine engine, IOptions<ScalerOptions> options)
     : IConsumer<Fault<AlertFired>>, IConsumer<Fault<AlertResolved>>, IConsumer<Fault<ScaleService>>
 {
+    // An alert that was malformed never became a request: there is no decision to mark Failed, and the
+    // error queue already holds it with the reason.
     public Task Consume(ConsumeContext<Fault<AlertFired>> context) =>
-        RecordAsync(context, Requests.For(context.Message.Message, options.Value), context.Message);
+        RecordAsync(context, Requests.IsWellFormed(context.Message.Message) ? Requests.For(context.Message.Message, options.Value) : null, context.Message);
 
     public Task Consume(ConsumeContext<Fault<AlertResolved>> context) =>
-        RecordAsync(context, Requests.For(context.Message.Message, options.Value), context.Message);
+        RecordAsync(context, Requests.IsWellFormed(context.Message.Message) ? Requests.For(context.Message.Message, options.Value) : null, context.Message);
 
     public Task Consume(ConsumeContext<Fault<ScaleService>> context) =>
         RecordAsync(context, Requests.ForFault(context.Message.Message, context.Message.FaultedMessageId), context.Message);
@@ -75,6 +77,7 @@ public static class Requests
     {
         ArgumentNullException.ThrowIfNull(alert);
         ArgumentNullException.ThrowIfNull(options);
+        Require(nameof(AlertFired), alert.AlertId, alert.Name, alert.Labels);
         var rule = options.Rules.FirstOrDefault(r => r.Matches(alert.Name, alert.Labels));
         return new ScaleRequest($"{alert.AlertId}/fired", alert.AlertId, rule?.Service, rule?.Direction, rule?.Direction == Direction.Up);
     }
@@ -84,6 +87,7 @@ public static class Requests
     {
         ArgumentNullException.ThrowIfNull(alert);
         ArgumentNullException.ThrowIfNull(options);
+        Require(nameof(AlertResolved), alert.AlertId, alert.Name, alert.Labels);
         var rule = options.Rules.FirstOrDefault(r => r.Matches(alert.Name, alert.Labels));
         return rule switch
         {
@@ -91,6 +95,41 @@ public static class Requests
             { Direction: Direction.Up } => new ScaleRequest($"{alert.AlertId}/resolved", alert.AlertId, rule.Service, Direction.Down, false),
             _ => null,
         };
+    }
+
+    public static bool IsWellFormed(AlertFired alert) => Missing(alert?.AlertId, alert?.Name, alert?.Labels).Count == 0;
+
+    public static bool IsWellFormed(AlertResolved alert) => Missing(alert?.AlertId, alert?.Name, alert?.Labels).Count == 0;
+
+    /// <summary>
+    /// AlertIngest validates what it publishes, but the bus takes any JSON: a message without these fields is refused
+    /// for good (no retries), naming what it lacks, instead of failing somewhere inside the rules.
+    /// </summary>
+    private static void Require(string message, string? alertId, string? name, IReadOnlyDictionary<string, string>? labels)
+    {
+        var missing = Missing(alertId, name, labels);
+        if (missing.Count > 0)
+        {
+            throw new PermanentMessageException($"Invalid {message}: {string.Join(", ", missing)} {(missing.Count == 1 ? "is" : "are")} missing.");
+        }
+    }
+
+    private static List<string> Missing(string? alertId, string? name, IReadOnlyDictionary<string, string>? labels)
+    {
+        List<string> missing = [];
+        if (string.IsNullOrWhiteSpace(alertId))
+        {
+            missing.Add("AlertId");
+        }
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            missing.Add("Name");
+        }
+        if (labels is null || labels.Any(l => l.Key is null || l.Value is null))
+        {
+            missing.Add("Labels");
+        }
+        return missing;
     }
 
     /// <summary>The record of a failed operator request, even an invalid one (which never became a request).</summary>

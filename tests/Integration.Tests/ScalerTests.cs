@@ -192,6 +192,35 @@ public sealed class ScalerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_malformed_alert_goes_to_the_error_queue_at_once_naming_what_it_lacks_and_the_next_alert_still_scales()
+    {
+        await using var scaler = await StartScalerAsync(max: 5, cooldownUp: "00:00:00");
+        using var management = Infrastructure.Management();
+        await PurgeAsync(management, "scaler_error");
+
+        await PublishAsync(Fired("malformed") with { Labels = null! });
+        await PublishAsync(Fired("well-formed"));
+
+        Assert.Equal(3, await ReplicasWhenAsync(_web, 3));
+        var dead = await Eventually.ValueAsync(async () =>
+        {
+            using var got = await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(management,
+                new Uri("queues/%2F/scaler_error/get", UriKind.Relative), new { count = 10, ackmode = "ack_requeue_true", encoding = "auto" });
+            got.EnsureSuccessStatusCode();
+            return JsonDocument.Parse(await got.Content.ReadAsStringAsync()).RootElement.Clone();
+        }, messages => messages.GetArrayLength() > 0);
+        var headers = Assert.Single(dead.EnumerateArray()).GetProperty("properties").GetProperty("headers");
+        Assert.Equal("Invalid AlertFired: Labels is missing.", headers.GetProperty("MT-Fault-Message").GetString());
+        // Refused for good: no retries (MassTransit counts them in this header when there were any).
+        Assert.False(headers.TryGetProperty("MT-Fault-RetryCount", out var retries) && retries.GetInt32() > 0, headers.ToString());
+        // It never became a request: the record holds the well-formed alert's step and nothing for the malformed one.
+        var decisions = await DecisionsWhenAsync(scaler, d => d.Any(x => x.Outcome == ScaleOutcome.Applied));
+        Assert.DoesNotContain(decisions, x => x.Trigger.Contains("malformed", StringComparison.Ordinal));
+        Assert.Equal(3, await ReplicasAsync(_web));
+        await PurgeAsync(management, "scaler_error");
+    }
+
+    [Fact]
     public async Task A_standby_scaler_knows_the_active_ones_decisions_and_holds_its_cooldown_after_a_kill_9()
     {
         await using var first = await StartScalerAsync(max: 5, cooldownUp: "00:10:00");

@@ -130,6 +130,21 @@ public sealed class RequestsTests
         Assert.StartsWith("Invalid ScaleService:", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void An_alert_without_an_id_a_name_or_labels_is_refused_for_good_naming_what_it_lacks()
+    {
+        var fired = Assert.Throws<PermanentMessageException>(
+            () => Requests.For(Fired("a-6", "Quiet", "") with { AlertId = null!, Labels = null! }, Options));
+        var resolved = Assert.Throws<PermanentMessageException>(
+            () => Requests.For(Resolved("a-7", "", "service=pretix_web"), Options));
+
+        Assert.Equal("Invalid AlertFired: AlertId, Labels are missing.", fired.Message);
+        Assert.Equal("Invalid AlertResolved: Name is missing.", resolved.Message);
+        Assert.False(Requests.IsWellFormed(Fired("a-8", "Quiet", "") with { Labels = null! }));
+        Assert.True(Requests.IsWellFormed(Fired("a-9", "Quiet", "")));
+        Assert.False(Requests.IsWellFormed(Resolved("a-10", " ", "")));
+    }
+
     private static Dictionary<string, string> Labels(string text) =>
         text.Split(',', StringSplitOptions.RemoveEmptyEntries)
             .Select(pair => pair.Split('=', 2))
