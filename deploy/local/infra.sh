@@ -228,7 +228,7 @@ storage_driver() {
 # of local dockerds that no longer run are released here; one that still runs is another checkout's
 # infrastructure, and is named rather than touched.
 release_dead_docker_runs() {
-  local run mount
+  local run
   for run in /run/pretixops-*/; do
     run=${run%/}
     [[ -d $run/exec ]] || continue
@@ -236,15 +236,27 @@ release_dead_docker_runs() {
       [[ $run == "$DOCKER_RUN" ]] && continue
       die "another local swarm runs (dockerd on unix://$run/docker.sock, exec root $run/exec): its ingress network holds the kernel's one VXLAN device of id 4096, so this swarm's ingress could not form. Stop it with \`make down\` in its checkout."
     fi
-    local leftovers=0
-    for mount in $(awk -v root="$run/" 'index($2, root) == 1 {print $2}' /proc/mounts 2>/dev/null | sort -r); do
-      umount "$mount" 2>/dev/null || umount -l "$mount" 2>/dev/null || true
-      leftovers=1
-    done
-    pkill -KILL -f -- "$run/" 2>/dev/null && leftovers=1
-    ((leftovers)) && log "released what a local dockerd that no longer runs left mounted or running under $run"
-    rm -rf "$run" 2>/dev/null || true
+    if release_docker_run "$run"; then
+      log "released what a local dockerd that no longer runs left mounted or running under $run"
+    fi
   done
+}
+
+# What a dockerd leaves under its exec root RUN once it has stopped: mounted network namespaces, containerd
+# and shims. Unmounted, stopped, removed. Succeeds when there was anything to release.
+release_docker_run() {
+  local run=$1 mount released=1
+  for mount in $(awk -v root="$run/" 'index($2, root) == 1 {print $2}' /proc/mounts 2>/dev/null | sort -r); do
+    umount "$mount" 2>/dev/null || umount -l "$mount" 2>/dev/null || true
+    released=0
+  done
+  if pkill -TERM -f -- "$run/" 2>/dev/null; then
+    released=0
+    sleep 0.5
+    pkill -KILL -f -- "$run/" 2>/dev/null || true
+  fi
+  rm -rf "$run" 2>/dev/null || true
+  return "$released"
 }
 
 start_docker() {
@@ -295,15 +307,8 @@ stop_docker() {
     log "stopping dockerd"
     stop_pid "$RUN/dockerd.pid" dockerd
   fi
-  # dockerd mounts network namespaces under its exec root; its containerd and shims must not outlive it.
-  local mount
-  for mount in $(awk -v root="$DOCKER_RUN" '$2 ~ "^" root {print $2}' /proc/mounts 2>/dev/null | sort -r); do
-    umount "$mount" 2>/dev/null || umount -l "$mount" 2>/dev/null || true
-  done
-  pkill -TERM -f -- "$DOCKER_RUN/" 2>/dev/null || true
-  sleep 0.5
-  pkill -KILL -f -- "$DOCKER_RUN/" 2>/dev/null || true
-  rm -rf "$DOCKER_RUN" 2>/dev/null || true
+  # Its containerd and shims must not outlive it, nor its network namespaces stay mounted.
+  release_docker_run "$DOCKER_RUN" || true
 }
 
 status_docker() { docker_cli info >/dev/null 2>&1; }

@@ -387,17 +387,7 @@ internal sealed class Loop : IAsyncDisposable
         {
             await Run(() => Docker.Swarm.RemoveServiceAsync(_swarmService));
             // Its tasks hold the config and secret until they are gone.
-            await Run(() => Eventually.ValueAsync(
-                async () => (await Docker.Containers.ListContainersAsync(new ContainersListParameters
-                {
-                    All = true,
-                    Filters = new Dictionary<string, IDictionary<string, bool>>
-                    {
-                        ["label"] = new Dictionary<string, bool> { [$"com.docker.swarm.service.name={Service}"] = true },
-                    },
-                })).Count,
-                n => n == 0,
-                TimeSpan.FromSeconds(60)));
+            await Run(() => Docker.GoneAsync($"com.docker.swarm.service.name={Service}", TimeSpan.FromSeconds(60)));
         }
         foreach (var config in _configs)
         {

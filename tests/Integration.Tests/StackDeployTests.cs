@@ -292,15 +292,7 @@ public sealed partial class StackDeployTests(StackDeployTests.StackDeployment st
         /// <summary>Running tasks of a stack service whose container reports itself healthy.</summary>
         public async Task<int> HealthyTasksAsync(string service)
         {
-            var containers = await Docker.Containers.ListContainersAsync(new ContainersListParameters
-            {
-                Filters = new Dictionary<string, IDictionary<string, bool>>
-                {
-                    ["label"] = new Dictionary<string, bool> { [$"com.docker.swarm.service.name={Name}_{service}"] = true },
-                    ["health"] = new Dictionary<string, bool> { ["healthy"] = true },
-                },
-            });
-            return containers.Count;
+            return (await Docker.WithLabelAsync($"com.docker.swarm.service.name={Name}_{service}", ("health", "healthy"))).Count;
         }
 
         /// <summary>A RabbitMQ command run inside node 1, as an operator would with `docker exec`.</summary>
@@ -328,14 +320,7 @@ public sealed partial class StackDeployTests(StackDeployTests.StackDeployment st
 
         private async Task<string> ContainerOfAsync(string service)
         {
-            var containers = await Docker.Containers.ListContainersAsync(new ContainersListParameters
-            {
-                Filters = new Dictionary<string, IDictionary<string, bool>>
-                {
-                    ["label"] = new Dictionary<string, bool> { [$"com.docker.swarm.service.name={Name}_{service}"] = true },
-                    ["status"] = new Dictionary<string, bool> { ["running"] = true },
-                },
-            });
+            var containers = await Docker.WithLabelAsync($"com.docker.swarm.service.name={Name}_{service}", ("status", "running"));
             return containers.Count > 0 ? containers[0].ID : throw new InvalidOperationException($"no running container of {service}");
         }
 
@@ -349,17 +334,7 @@ public sealed partial class StackDeployTests(StackDeployTests.StackDeployment st
         private async Task RemoveAsync()
         {
             await Cli.DockerAsync("stack", "rm", Name);
-            await Eventually.ValueAsync(
-                async () => (await Docker.Containers.ListContainersAsync(new ContainersListParameters
-                {
-                    All = true,
-                    Filters = new Dictionary<string, IDictionary<string, bool>>
-                    {
-                        ["label"] = new Dictionary<string, bool> { [$"com.docker.stack.namespace={Name}"] = true },
-                    },
-                })).Count,
-                count => count == 0,
-                TimeSpan.FromMinutes(2));
+            await Docker.GoneAsync($"com.docker.stack.namespace={Name}", TimeSpan.FromMinutes(2));
             await Eventually.ValueAsync(
                 async () => (await Docker.Networks.ListNetworksAsync(new NetworksListParameters())).Count(n => n.Name.StartsWith(Name + "_", StringComparison.Ordinal)),
                 count => count == 0,
