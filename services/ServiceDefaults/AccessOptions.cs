@@ -4,16 +4,24 @@ using System.Net;
 namespace PretixOps.ServiceDefaults;
 
 /// <summary>
-/// The <c>Auth</c> section: who may call a service's protected endpoints. Bearer tokens come from the
-/// environment (<c>Auth__Tokens__0</c>, …) or from a file with one token a line (a Docker secret).
+/// The <c>Auth</c> section: who may call a service's protected endpoints. Shared bearer tokens come from the
+/// environment (<c>Auth__Tokens__0</c>, …) or from a file with one token a line (a Docker secret); they may read and
+/// do what the service's first version allowed. A named credential (<c>Auth:Credentials</c>) carries an identity and
+/// roles: what changes the controller's state (pause, resume, dry run, scale) takes the <c>operate</c> role, and the
+/// record names the credential, not whatever the caller typed.
 /// </summary>
 public sealed class AccessOptions : IValidatableObject
 {
     public const string Section = "Auth";
 
+    /// <summary>The roles a credential may hold.</summary>
+    public static readonly IReadOnlySet<string> KnownRoles = new HashSet<string>(StringComparer.Ordinal) { Roles.Read, Roles.Operate };
+
     public List<string> Tokens { get; set; } = [];
 
     public string? TokensFile { get; set; }
+
+    public List<Credential> Credentials { get; set; } = [];
 
     /// <summary>CIDRs callers must come from, even with a valid token. Empty: any network.</summary>
     public List<string> AllowedNetworks { get; set; } = [];
@@ -26,17 +34,78 @@ public sealed class AccessOptions : IValidatableObject
         {
             yield return new ValidationResult(problem, [nameof(Tokens)]);
         }
-        else if (ResolveTokens().Count == 0)
+        else if (ResolveTokens().Count == 0 && Credentials.Count == 0)
         {
             // Secure by default: a protected endpoint with no credentials configured would be open to anyone.
             yield return new ValidationResult(
-                "no bearer token configured: set Auth__Tokens__0 (environment) or Auth__TokensFile (a secret file).",
+                "no bearer token configured: set Auth__Tokens__0 (environment), Auth__TokensFile (a secret file) or Auth__Credentials__0__….",
                 [nameof(Tokens)]);
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < Credentials.Count; i++)
+        {
+            foreach (var (field, message) in Credentials[i].Problems())
+            {
+                yield return new ValidationResult(message, [$"Credentials:{i}:{field}"]);
+            }
+
+            if (Credentials[i].Name is { } name && !names.Add(name))
+            {
+                yield return new ValidationResult($"'{name}' names two credentials.", [$"Credentials:{i}:Name"]);
+            }
         }
 
         foreach (var network in AllowedNetworks.Where(n => !IPNetwork.TryParse(n, out _)))
         {
             yield return new ValidationResult($"'{network}' is not a CIDR such as 10.0.0.0/8.", [nameof(AllowedNetworks)]);
+        }
+    }
+}
+
+/// <summary>The roles of named credentials.</summary>
+public static class Roles
+{
+    /// <summary>Reads what a service serves (decisions, status, registrations).</summary>
+    public const string Read = "read";
+
+    /// <summary>Changes the Scaler's runtime state: pause, resume, dry run, scale.</summary>
+    public const string Operate = "operate";
+}
+
+/// <summary>A bearer token with a name (who calls, as records show it) and roles. Several may be valid at once, for rotation.</summary>
+public sealed class Credential
+{
+    public string? Name { get; set; }
+
+    public string? Token { get; set; }
+
+    /// <summary>A file holding the token (a Docker secret).</summary>
+    public string? TokenFile { get; set; }
+
+    public List<string> Roles { get; set; } = [];
+
+    public string ResolveToken() => Secrets.Resolve(Token, TokenFile) ?? "";
+
+    public IEnumerable<(string Field, string Problem)> Problems()
+    {
+        if (!Names.IsValid(Name))
+        {
+            yield return (nameof(Name), "is required and " + Names.Rule);
+        }
+
+        if (Secrets.Problem(nameof(Token), Token, TokenFile) is { } problem)
+        {
+            yield return (nameof(Token), problem);
+        }
+        else if (ResolveToken().Length < TokenSet.MinimumLength)
+        {
+            yield return (nameof(Token), $"must be at least {TokenSet.MinimumLength} characters long.");
+        }
+
+        foreach (var role in Roles.Where(r => !AccessOptions.KnownRoles.Contains(r)))
+        {
+            yield return (nameof(Roles), $"'{role}' is not a role: {string.Join(", ", AccessOptions.KnownRoles)}.");
         }
     }
 }

@@ -59,6 +59,14 @@ public sealed class MessagingOptions : IValidatableObject
     /// </summary>
     public bool QuorumQueues { get; set; }
 
+    /// <summary>The nodes to try, <see cref="Host"/> first, as (host, port).</summary>
+    public IReadOnlyList<(string Host, int Port)> Nodes() =>
+        [.. ClusterNodes.Prepend($"{Host}:{Port}").Select(n =>
+        {
+            var colon = n.LastIndexOf(':');
+            return colon < 0 ? (n, Port) : (n[..colon], int.Parse(n[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        })];
+
     public string ResolvePassword() =>
         Secrets.Resolve(Password, PasswordFile)
         ?? throw new InvalidOperationException("Messaging:Password is not set.");

@@ -81,7 +81,15 @@ internal static class Samples
             Reason: "rule web-response-time: step up 1",
             Trigger: "alertmanager:5c1e2d3f4a5b6c7d:2026-11-26T09:25:00Z",
             At: At,
-            TriggerKey: "alertmanager:5c1e2d3f4a5b6c7d:2026-11-26T09:25:00Z/fired"),
+            TriggerKey: "alertmanager:5c1e2d3f4a5b6c7d:2026-11-26T09:25:00Z/fired",
+            Inputs: new DecisionInputs(
+                Alerts: [new AlertInput("alertmanager:5c1e2d3f4a5b6c7d:2026-11-26T09:25:00Z", "web-response-time", "Up", At.AddMinutes(-5))],
+                Metrics: [new MetricInput("requests", 61.5, 10, PerReplica: true, Recommendation: 7, Error: null)],
+                Windows: ["friday-sale (min 4)"],
+                Min: 4,
+                Max: 6,
+                Paused: false,
+                DryRun: false)),
         new ServiceScaled(new Guid("0b6f3a52-6a77-4c55-9d0e-2f4f5b3c8a91"), "pretix_web", 2, 3, At),
     ];
 }

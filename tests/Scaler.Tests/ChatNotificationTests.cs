@@ -1,3 +1,5 @@
+using PretixOps.Scaler.Notifications;
+using PretixOps.Scaler.Policy;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;

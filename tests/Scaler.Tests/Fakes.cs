@@ -1,38 +1,35 @@
-using System.Collections.Concurrent;
 using Docker.DotNet.Models;
-using MassTransit;
-using Microsoft.Extensions.Time.Testing;
+using PretixOps.Scaler.Journal;
+using PretixOps.Scaler.Readings;
+using PretixOps.Scaler.Reconciliation;
 
 namespace PretixOps.Scaler.Tests;
 
 /// <summary>
-/// Docker Swarm in memory: services by name with their replicas, mode and version. An update naming an old
-/// version is out of sequence, as in Docker; the next N updates can be made to lose to another writer.
+/// Docker Swarm in memory: services by name with their replicas, mode, labels and version. An update naming an old
+/// version is out of sequence, as in Docker; the next N updates can be made to lose to another writer, and Docker can
+/// be made to fail every call.
 /// </summary>
 internal sealed class FakeSwarm : ISwarm
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, (int Replicas, bool Global, ulong Version)> _services = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int Replicas, bool Global, ulong Version, Dictionary<string, string> Labels)> _services =
+        new(StringComparer.Ordinal);
+
     private int _outOfSequenceLeft;
-    private int _inspections;
-    private int _updateAttempts;
     private int _updates;
 
-    public int Inspections => Volatile.Read(ref _inspections);
-
-    /// <summary>Every call of <see cref="TrySetReplicasAsync"/>, won or lost.</summary>
-    public int UpdateAttempts => Volatile.Read(ref _updateAttempts);
+    /// <summary>Every call fails as a stopped dockerd's would, until set back.</summary>
+    public bool Down { get; set; }
 
     /// <summary>Updates that changed the service.</summary>
     public int Updates => Volatile.Read(ref _updates);
-
-    public int Calls => Inspections + UpdateAttempts;
 
     public FakeSwarm With(string service, int replicas, bool global = false)
     {
         lock (_gate)
         {
-            _services[service] = (replicas, global, 1);
+            _services[service] = (replicas, global, 1, new Dictionary<string, string>(StringComparer.Ordinal));
         }
 
         return this;
@@ -46,27 +43,62 @@ internal sealed class FakeSwarm : ISwarm
         }
     }
 
+    public IReadOnlyDictionary<string, string> Labels(string service)
+    {
+        lock (_gate)
+        {
+            return new Dictionary<string, string>(_services[service].Labels);
+        }
+    }
+
+    /// <summary>Another writer (an operator, another tool) changes the service: a new version, perhaps a new count or labels.</summary>
+    public void ChangeBehindTheScalersBack(string service, int? replicas = null, IReadOnlyDictionary<string, string>? labels = null)
+    {
+        lock (_gate)
+        {
+            var current = _services[service];
+            var merged = new Dictionary<string, string>(current.Labels, StringComparer.Ordinal);
+            foreach (var (key, value) in labels ?? new Dictionary<string, string>())
+            {
+                merged[key] = value;
+            }
+
+            _services[service] = (replicas ?? current.Replicas, current.Global, current.Version + 1, merged);
+        }
+    }
+
     /// <summary>The next <paramref name="count"/> updates find that another writer updated the service first.</summary>
     public void LoseNextUpdates(int count) => Volatile.Write(ref _outOfSequenceLeft, count);
 
     public async Task<ServiceState> InspectAsync(string service, CancellationToken cancellationToken)
     {
-        // Let concurrent callers interleave, as calls to a real Engine API would.
         await Task.Yield();
-        Interlocked.Increment(ref _inspections);
+        Fail();
         lock (_gate)
         {
-            var (replicas, global, version) = _services.TryGetValue(service, out var found)
-                ? found
-                : throw new InvalidOperationException($"No service {service} in the fake swarm.");
-            return new ServiceState(service + "-id", service, replicas, global, version, new ServiceSpec { Name = service });
+            if (!_services.ContainsKey(service))
+            {
+                throw new ServiceNotFoundException(service, new InvalidOperationException("no such service"));
+            }
+
+            return State(service);
         }
     }
 
-    public async Task<bool> TrySetReplicasAsync(ServiceState state, int replicas, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, ServiceState>> ListAsync(CancellationToken cancellationToken)
     {
         await Task.Yield();
-        Interlocked.Increment(ref _updateAttempts);
+        Fail();
+        lock (_gate)
+        {
+            return _services.Keys.ToDictionary(name => name, State, StringComparer.Ordinal);
+        }
+    }
+
+    public async Task<bool> TryUpdateAsync(ServiceState state, int replicas, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        Fail();
         lock (_gate)
         {
             var current = _services[state.Name];
@@ -82,78 +114,152 @@ internal sealed class FakeSwarm : ISwarm
                 return false;
             }
 
-            _services[state.Name] = current with { Replicas = replicas, Version = current.Version + 1 };
+            var merged = new Dictionary<string, string>(current.Labels, StringComparer.Ordinal);
+            foreach (var (key, value) in labels)
+            {
+                merged[key] = value;
+            }
+
+            _services[state.Name] = (replicas, current.Global, current.Version + 1, merged);
             _updates++;
             return true;
         }
     }
-}
 
-/// <summary>A bus endpoint that remembers what was published, in order.</summary>
-internal sealed class RecordingPublishEndpoint : IPublishEndpoint
-{
-    private readonly ConcurrentQueue<object> _published = new();
-
-    public IReadOnlyList<object> Published => [.. _published];
-
-    public Task Publish<T>(T message, CancellationToken cancellationToken = default)
-        where T : class => Add(message);
-
-    public Task Publish<T>(T message, IPipe<PublishContext<T>> publishPipe, CancellationToken cancellationToken = default)
-        where T : class => Add(message);
-
-    public Task Publish<T>(T message, IPipe<PublishContext> publishPipe, CancellationToken cancellationToken = default)
-        where T : class => Add(message);
-
-    public Task Publish(object message, CancellationToken cancellationToken = default) => Add(message);
-
-    public Task Publish(object message, IPipe<PublishContext> publishPipe, CancellationToken cancellationToken = default) => Add(message);
-
-    public Task Publish(object message, Type messageType, CancellationToken cancellationToken = default) => Add(message);
-
-    public Task Publish(object message, Type messageType, IPipe<PublishContext> publishPipe, CancellationToken cancellationToken = default) =>
-        Add(message);
-
-    public Task Publish<T>(object values, CancellationToken cancellationToken = default)
-        where T : class => Add(values);
-
-    public Task Publish<T>(object values, IPipe<PublishContext<T>> publishPipe, CancellationToken cancellationToken = default)
-        where T : class => Add(values);
-
-    public Task Publish<T>(object values, IPipe<PublishContext> publishPipe, CancellationToken cancellationToken = default)
-        where T : class => Add(values);
-
-    public ConnectHandle ConnectPublishObserver(IPublishObserver observer) => throw new NotSupportedException();
-
-    private Task Add(object message)
+    private ServiceState State(string name)
     {
-        _published.Enqueue(message);
-        return Task.CompletedTask;
+        var (replicas, global, version, labels) = _services[name];
+        return new ServiceState(name + "-id", name, replicas, global, version,
+            new ServiceSpec { Name = name, Labels = new Dictionary<string, string>(labels) });
+    }
+
+    private void Fail()
+    {
+        if (Down)
+        {
+            throw new HttpRequestException("Connection refused (/var/run/docker.sock)");
+        }
     }
 }
 
 /// <summary>
-/// The test's <see cref="FakeTimeProvider"/> as the engine's clock, except that a timer (the engine's pause
-/// between update attempts) comes due at once: creating it advances the fake clock by its due time.
+/// The journal in memory: an append is applied at once, with the next offset, as the stream would deliver it. It can
+/// be made unavailable, as with the broker away.
 /// </summary>
-internal sealed class ImpatientClock(FakeTimeProvider clock) : TimeProvider
+internal sealed class InMemoryJournal(ControllerState state) : IJournal
 {
-    public override DateTimeOffset GetUtcNow() => clock.GetUtcNow();
+    private readonly Lock _gate = new();
+    private readonly List<JournalEntry> _entries = [];
+    private long _next;
 
-    public override long GetTimestamp() => clock.GetTimestamp();
-
-    public override long TimestampFrequency => clock.TimestampFrequency;
-
-    public override TimeZoneInfo LocalTimeZone => clock.LocalTimeZone;
-
-    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    public InMemoryJournal()
+        : this(new ControllerState(TimeSpan.FromDays(30)))
     {
-        var timer = clock.CreateTimer(callback, state, dueTime, period);
-        if (dueTime != Timeout.InfiniteTimeSpan)
+    }
+
+    public ControllerState State { get; } = state;
+
+    public string Stream => "scaler-journal-test";
+
+    public bool Connected => !Unavailable;
+
+    public bool CaughtUp => true;
+
+    public bool Unavailable { get; set; }
+
+    /// <summary>Everything appended, in order.</summary>
+    public IReadOnlyList<JournalEntry> Entries
+    {
+        get
         {
-            clock.Advance(dueTime);
+            lock (_gate)
+            {
+                return [.. _entries];
+            }
+        }
+    }
+
+    public event Action<JournalEntry, string?>? Applied;
+
+    public Task WhenCaughtUp(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<long> AppendAsync(JournalEntry entry, CancellationToken cancellationToken)
+    {
+        if (Unavailable)
+        {
+            throw new JournalUnavailableException("the broker is away (test).");
         }
 
-        return timer;
+        long offset;
+        string? service;
+        lock (_gate)
+        {
+            offset = _next++;
+            _entries.Add(entry);
+            service = State.Apply(entry, offset);
+        }
+
+        Applied?.Invoke(entry, service);
+        return Task.FromResult(offset);
+    }
+
+    /// <summary>A replica that reads this journal from its first entry: what a standby or a restart knows.</summary>
+    public ControllerState Replay()
+    {
+        var replica = new ControllerState(TimeSpan.FromDays(30));
+        var entries = Entries;
+        for (var i = 0; i < entries.Count; i++)
+        {
+            replica.Apply(JournalEntry.Deserialize(entries[i].Serialize())!, i);
+        }
+
+        return replica;
+    }
+}
+
+/// <summary>This replica leads, from a given epoch, until told otherwise.</summary>
+internal sealed class FixedLeadership : ILeadership
+{
+    public LeaderTerm? Term { get; set; }
+
+    public event Action? Changed;
+
+    public static async Task<FixedLeadership> ElectAsync(IJournal journal, string instance = "test")
+    {
+        var epoch = await journal.AppendAsync(new LeaderElected(instance), CancellationToken.None);
+        return new FixedLeadership { Term = new LeaderTerm(epoch, CancellationToken.None) };
+    }
+
+    public void Raise() => Changed?.Invoke();
+}
+
+/// <summary>A metric source answering what the test sets, per query, or failing with a reason.</summary>
+internal sealed class FakeMetricSource : IMetricSource
+{
+    private readonly Dictionary<string, double> _values = new(StringComparer.Ordinal);
+
+    public string? Failure { get; set; }
+
+    public void Set(string query, double value)
+    {
+        lock (_values)
+        {
+            _values[query] = value;
+        }
+    }
+
+    public Task<double> QueryAsync(string query, CancellationToken cancellationToken)
+    {
+        if (Failure is { } reason)
+        {
+            throw new MetricQueryException(reason, $"{reason} (test)");
+        }
+
+        lock (_values)
+        {
+            return _values.TryGetValue(query, out var value)
+                ? Task.FromResult(value)
+                : throw new MetricQueryException("no_series", "the query answered no series (test).");
+        }
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using PretixOps.Scaler.Policy;
 using PretixOps.ServiceDefaults;
 using PretixOps.TestSupport;
 
@@ -41,17 +42,17 @@ public sealed class PolicyConfigurationTests
     }
 
     [Theory]
-    [InlineData("Scaler:Services:pretix_web:Max", "1", "Scaler:Services:pretix_web: Max must be at least Min and at most 1000.")]
-    [InlineData("Scaler:Services:pretix_web:Max", "1001", "Scaler:Services:pretix_web: Max must be at least Min and at most 1000.")]
-    [InlineData("Scaler:Services:pretix_web:Min", "-1", "Scaler:Services:pretix_web: Min must not be negative.")]
+    [InlineData("Scaler:Services:pretix_web:Max", "1", "Scaler:Services:pretix_web:Max: must be at least Min and at most 1000.")]
+    [InlineData("Scaler:Services:pretix_web:Max", "1001", "Scaler:Services:pretix_web:Max: must be at least Min and at most 1000.")]
+    [InlineData("Scaler:Services:pretix_web:Min", "-1", "Scaler:Services:pretix_web:Min: must not be negative.")]
     [InlineData("Scaler:Services:pretix_web:StepUp", "0",
-        "Scaler:Services:pretix_web: StepUp '0' must be a whole number of replicas (1 to 1000) or a percentage (1% to 10000%).")]
+        "Scaler:Services:pretix_web:StepUp: '0' must be a whole number of replicas (1 to 1000) or a percentage (1% to 10000%).")]
     [InlineData("Scaler:Services:pretix_web:StepUp", "abc",
-        "Scaler:Services:pretix_web: StepUp 'abc' must be a whole number of replicas (1 to 1000) or a percentage (1% to 10000%).")]
+        "Scaler:Services:pretix_web:StepUp: 'abc' must be a whole number of replicas (1 to 1000) or a percentage (1% to 10000%).")]
     [InlineData("Scaler:Services:pretix_web:StepDown", "-1%",
-        "Scaler:Services:pretix_web: StepDown '-1%' must be a whole number of replicas (1 to 1000) or a percentage (1% to 10000%).")]
+        "Scaler:Services:pretix_web:StepDown: '-1%' must be a whole number of replicas (1 to 1000) or a percentage (1% to 10000%).")]
     [InlineData("Scaler:Services:pretix_web:CooldownUp", "-00:01:00",
-        "Scaler:Services:pretix_web: cooldowns and the stabilization window must not be negative.")]
+        "Scaler:Services:pretix_web:CooldownUp: must be between 00:00:00 and 1.00:00:00.")]
     [InlineData("Scaler:Rules:0:Service", "pretix_db", "Scaler:Rules:0: Service 'pretix_db' is not under Scaler:Services.")]
     [InlineData("Scaler:Rules:0:Alertname", "",
         "Scaler:Rules:0: match an Alertname or Labels, or the rule would match every alert.")]
@@ -72,6 +73,62 @@ public sealed class PolicyConfigurationTests
         var error = Assert.Throws<OptionsValidationException>(() => Bind(new ConfigurationBuilder().AddInMemoryCollection(settings)).Value);
 
         Assert.Equal(expected, ConfigurationFailure.Describe(error));
+    }
+
+    [Theory]
+    [InlineData("Metrics:0:Query", "", "Scaler:Services:pretix_web:Metrics:0:Query: is required: a PromQL expression that answers one number.")]
+    [InlineData("Metrics:0:Target", "5",
+        "Scaler:Services:pretix_web:Metrics:0:Target: set exactly one of Target (for the whole service) and TargetPerReplica.")]
+    [InlineData("Metrics:0:TargetPerReplica", "0", "Scaler:Services:pretix_web:Metrics:0:TargetPerReplica: must be a number above 0.")]
+    [InlineData("Metrics:0:Interval", "00:00:00.5", "Scaler:Services:pretix_web:Metrics:0:Interval: must be between 00:00:01 and 00:10:00.")]
+    [InlineData("Tolerance", "1", "Scaler:Services:pretix_web:Tolerance: must be at least 0 and below 1 (0.1 is 10 %).")]
+    [InlineData("FallbackReplicas", "9", "Scaler:Services:pretix_web:FallbackReplicas: must lie within Min and Max.")]
+    [InlineData("ScaleUp:Limits:0:Step", "fast", "Scaler:Services:pretix_web:ScaleUp:Limits:0:Step: 'fast' must be a number of replicas (\"4\") or a percentage (\"100%\").")]
+    [InlineData("Schedules:0:TimeZone", "Mars/Olympus",
+        "Scaler:Services:pretix_web:Schedules:0:TimeZone: 'Mars/Olympus' is not a time zone this machine knows (an IANA name such as Europe/Lisbon).")]
+    [InlineData("Schedules:0:Days", "Funday", "Scaler:Services:pretix_web:Schedules:0:Days: must name weekdays: Fri, Mon-Fri, Sat,Sun.")]
+    [InlineData("Schedules:0:End", "25:00", "Scaler:Services:pretix_web:Schedules:0:End: must be a time of day, HH:mm (24:00 for the day's end).")]
+    [InlineData("Schedules:0:Min", "9", "Scaler:Services:pretix_web:Schedules:0:Min: must lie within the service's Min and Max (2 to 6).")]
+    [InlineData("Schedules:0:Cron", "0 17 * * FRI",
+        "Scaler:Services:pretix_web:Schedules:0: give either Days, Start and End, or Cron and Duration.")]
+    public void A_bad_metric_target_limit_or_window_is_refused_naming_the_field(string key, string value, string expected)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Scaler:Prometheus:Url"] = "http://prometheus:9090",
+            ["Scaler:Services:pretix_web:Min"] = "2",
+            ["Scaler:Services:pretix_web:Max"] = "6",
+            ["Scaler:Services:pretix_web:Metrics:0:Name"] = "requests",
+            ["Scaler:Services:pretix_web:Metrics:0:Query"] = "sum(rate(pretix_requests_total[1m]))",
+            ["Scaler:Services:pretix_web:Metrics:0:TargetPerReplica"] = "50",
+            ["Scaler:Services:pretix_web:Schedules:0:Name"] = "friday-sale",
+            ["Scaler:Services:pretix_web:Schedules:0:Days"] = "Fri",
+            ["Scaler:Services:pretix_web:Schedules:0:Start"] = "17:00",
+            ["Scaler:Services:pretix_web:Schedules:0:End"] = "23:00",
+            ["Scaler:Services:pretix_web:Schedules:0:TimeZone"] = "Europe/Lisbon",
+            ["Scaler:Services:pretix_web:Schedules:0:Min"] = "4",
+            [$"Scaler:Services:pretix_web:{key}"] = value,
+        };
+
+        var error = Assert.Throws<OptionsValidationException>(() => Bind(new ConfigurationBuilder().AddInMemoryCollection(settings)).Value);
+
+        Assert.Equal(expected, ConfigurationFailure.Describe(error));
+    }
+
+    [Fact]
+    public void Metric_targets_without_a_prometheus_to_ask_are_refused()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Scaler:Services:pretix_web:Max"] = "6",
+            ["Scaler:Services:pretix_web:Metrics:0:Name"] = "requests",
+            ["Scaler:Services:pretix_web:Metrics:0:Query"] = "sum(x)",
+            ["Scaler:Services:pretix_web:Metrics:0:Target"] = "1",
+        };
+
+        var error = Assert.Throws<OptionsValidationException>(() => Bind(new ConfigurationBuilder().AddInMemoryCollection(settings)).Value);
+
+        Assert.Equal("Scaler:Prometheus:Url: a service has Metrics: set Scaler:Prometheus:Url.", ConfigurationFailure.Describe(error));
     }
 
     [Fact]

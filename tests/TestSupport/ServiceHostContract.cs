@@ -2,6 +2,7 @@ using System.Net;
 using MassTransit;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace PretixOps.TestSupport;
 
@@ -31,11 +32,19 @@ public abstract class ServiceHostContract<TProgram>(string serviceName) : IAsync
             host.UseSetting("AlertIngest:GrafanaLegacy:Tokens:0", TestToken);
             host.UseSetting("DiscoveryWriter:OutputDirectory", Path.Combine(_folder, "sd"));
             host.UseSetting("DiscoveryWriter:StateDirectory", Path.Combine(_folder, "state"));
-            host.UseSetting("Scaler:StateDirectory", Path.Combine(_folder, "scaler"));
-            host.ConfigureTestServices(services => services.AddMassTransitTestHarness());
+            host.ConfigureTestServices(services =>
+            {
+                services.AddMassTransitTestHarness();
+                ConfigureTestServices(services);
+            });
         });
         Client = _factory.CreateClient();
         return Task.CompletedTask;
+    }
+
+    /// <summary>Where a service puts in-memory stand-ins for the servers it needs beyond the bus.</summary>
+    protected virtual void ConfigureTestServices(IServiceCollection services)
+    {
     }
 
     public async Task DisposeAsync()

@@ -4,25 +4,43 @@ using System.Security.Cryptography.X509Certificates;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Microsoft.Extensions.Options;
+using PretixOps.Scaler.Policy;
 using Prometheus;
 
-namespace PretixOps.Scaler;
+namespace PretixOps.Scaler.Reconciliation;
 
 /// <summary>
-/// The seam to Docker Swarm. The whole Engine API surface the Scaler uses: <c>GET /services/{name}</c>
-/// (inspect) and <c>POST /services/{id}/update?version=N</c> (update); an allowlisting proxy in front of
-/// the socket needs to let through only these two.
+/// The seam to Docker Swarm. The whole Engine API surface the Scaler uses: <c>GET /services</c> (list),
+/// <c>GET /services/{name}</c> (inspect) and <c>POST /services/{id}/update?version=N</c> (update); an allowlisting
+/// proxy in front of the socket needs to let through only these three.
 /// </summary>
 public interface ISwarm
 {
+    /// <exception cref="ServiceNotFoundException">Docker has no such service.</exception>
     Task<ServiceState> InspectAsync(string service, CancellationToken cancellationToken);
 
-    /// <summary>Sets the replica count, changing nothing else of the spec; false when another update came first (out of sequence).</summary>
-    Task<bool> TrySetReplicasAsync(ServiceState state, int replicas, CancellationToken cancellationToken);
+    /// <summary>Every service Docker has, by name: one call however many the policy names.</summary>
+    Task<IReadOnlyDictionary<string, ServiceState>> ListAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Sets the replica count and the given service labels in one versioned update, changing nothing else of the
+    /// spec; false when another update came first (out of sequence).
+    /// </summary>
+    Task<bool> TryUpdateAsync(ServiceState state, int replicas, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken);
 }
 
-/// <summary>What the Scaler needs of a service: its replica count, mode and the version its next update must name.</summary>
-public sealed record ServiceState(string Id, string Name, int Replicas, bool Global, ulong Version, ServiceSpec Spec);
+/// <summary>What the Scaler needs of a service: its replica count, mode, labels and the version its next update must name.</summary>
+public sealed record ServiceState(string Id, string Name, int Replicas, bool Global, ulong Version, ServiceSpec Spec)
+{
+    public IReadOnlyDictionary<string, string> Labels => Spec.Labels as IReadOnlyDictionary<string, string> ?? new Dictionary<string, string>();
+
+    public static ServiceState Of(SwarmService found)
+    {
+        ArgumentNullException.ThrowIfNull(found);
+        var replicated = found.Spec.Mode?.Replicated;
+        return new ServiceState(found.ID, found.Spec.Name, (int)(replicated?.Replicas ?? 0), replicated is null, found.Version.Index, found.Spec);
+    }
+}
 
 public sealed class DockerSwarm(IOptions<ScalerOptions> options) : ISwarm, IDisposable
 {
@@ -40,14 +58,12 @@ public sealed class DockerSwarm(IOptions<ScalerOptions> options) : ISwarm, IDisp
         {
             using (ApiSeconds.WithLabels("inspect").NewTimer())
             {
-                var found = await _docker.Swarm.InspectServiceAsync(service, cancellationToken);
-                var replicated = found.Spec.Mode?.Replicated;
-                return new ServiceState(found.ID, found.Spec.Name, (int)(replicated?.Replicas ?? 0), replicated is null, found.Version.Index, found.Spec);
+                return ServiceState.Of(await _docker.Swarm.InspectServiceAsync(service, cancellationToken));
             }
         }
         catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {
-            throw new DockerServiceNotFoundException(service, ex);
+            throw new ServiceNotFoundException(service, ex);
         }
         catch (Exception)
         {
@@ -56,16 +72,42 @@ public sealed class DockerSwarm(IOptions<ScalerOptions> options) : ISwarm, IDisp
         }
     }
 
-    public async Task<bool> TrySetReplicasAsync(ServiceState state, int replicas, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, ServiceState>> ListAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using (ApiSeconds.WithLabels("list").NewTimer())
+            {
+                var services = await _docker.Swarm.ListServicesAsync(cancellationToken: cancellationToken);
+                return services.Select(ServiceState.Of).ToDictionary(s => s.Name, StringComparer.Ordinal);
+            }
+        }
+        catch (Exception)
+        {
+            ApiErrors.WithLabels("list").Inc();
+            throw;
+        }
+    }
+
+    public async Task<bool> TryUpdateAsync(ServiceState state, int replicas, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(state);
-        state.Spec.Mode.Replicated.Replicas = (ulong)replicas;
+        ArgumentNullException.ThrowIfNull(labels);
+        // The spec as inspected, with only the count and our labels changed: an operator's labels or image stay.
+        var spec = state.Spec;
+        spec.Mode.Replicated.Replicas = (ulong)replicas;
+        spec.Labels = new Dictionary<string, string>(spec.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        foreach (var (key, value) in labels)
+        {
+            spec.Labels[key] = value;
+        }
+
         try
         {
             using (ApiSeconds.WithLabels("update").NewTimer())
             {
                 await _docker.Swarm.UpdateServiceAsync(state.Id,
-                    new ServiceUpdateParameters { Service = state.Spec, Version = (long)state.Version }, cancellationToken);
+                    new ServiceUpdateParameters { Service = spec, Version = (long)state.Version }, cancellationToken);
             }
 
             return true;
@@ -119,6 +161,5 @@ public static class DockerClients
     }
 }
 
-/// <summary>Docker says the service does not exist: scaling it can never succeed.</summary>
-public sealed class DockerServiceNotFoundException(string service, Exception inner)
-    : ServiceDefaults.PermanentMessageException($"Docker has no service named {service}.", inner);
+/// <summary>Docker says the service does not exist (yet: it is looked for again at every reconcile).</summary>
+public sealed class ServiceNotFoundException(string service, Exception inner) : Exception($"Docker has no service named {service}.", inner);

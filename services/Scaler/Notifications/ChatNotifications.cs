@@ -1,12 +1,13 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using PretixOps.Contracts;
+using PretixOps.Scaler.Policy;
 using PretixOps.ServiceDefaults;
 
-namespace PretixOps.Scaler;
+namespace PretixOps.Scaler.Notifications;
 
 /// <summary>
-/// The <c>Scaler:Notifications</c> section: chat webhooks told of applied and failed decisions. Webhook
+/// The <c>Scaler:Notifications</c> section: chat webhooks told of applied, waiting and failed decisions. Webhook
 /// URLs carry their own secret, so they come from the environment or from files, one a line, and only
 /// their host is ever logged.
 /// </summary>
@@ -45,7 +46,8 @@ public sealed class ChatNotifications(IHttpClientFactory http, IOptions<ScalerOp
     public const string Client = "notifications";
 
     public static bool Worth(ScaleDecisionRecorded decision) =>
-        decision is { Outcome: ScaleOutcome.Applied or ScaleOutcome.Failed };
+        decision is { Outcome: ScaleOutcome.Failed }
+        || (decision is { Outcome: ScaleOutcome.Applied or ScaleOutcome.Waiting } && decision.To != decision.From);
 
     public async Task NotifyAsync(ScaleDecisionRecorded decision, CancellationToken cancellationToken)
     {
@@ -64,9 +66,12 @@ public sealed class ChatNotifications(IHttpClientFactory http, IOptions<ScalerOp
     }
 
     public static string Headline(ScaleDecisionRecorded decision) =>
-        decision.Outcome == ScaleOutcome.Applied
-            ? $"Scaler: {decision.Service} scaled {decision.From} -> {decision.To}"
-            : $"Scaler: scaling {decision.Service} failed";
+        decision?.Outcome switch
+        {
+            ScaleOutcome.Applied => $"Scaler: {decision.Service} scaled {decision.From} -> {decision.To}",
+            ScaleOutcome.Waiting => $"Scaler: scaling {decision.Service} {decision.From} -> {decision.To} waits for Docker",
+            _ => $"Scaler: scaling {decision?.Service} failed",
+        };
 
     public static object TeamsCard(ScaleDecisionRecorded decision)
     {

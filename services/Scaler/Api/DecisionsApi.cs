@@ -1,0 +1,85 @@
+using System.Globalization;
+using PretixOps.Contracts;
+using PretixOps.Scaler.Journal;
+using PretixOps.ServiceDefaults;
+
+namespace PretixOps.Scaler.Api;
+
+/// <summary>
+/// <c>GET /v1/decisions?service=&amp;since=&amp;outcome=&amp;limit=&amp;before=</c>: the decision record, newest first, a
+/// page at a time (bearer token). A full page carries <c>Link: &lt;…&amp;before=N&gt;; rel="next"</c> to the page after it.
+/// </summary>
+public static class DecisionsApi
+{
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 1000;
+
+    public static IEndpointRouteBuilder MapDecisionsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/decisions", (HttpContext context, string? service, DateTimeOffset? since, string? outcome, int? limit, long? before,
+            IJournal journal) =>
+        {
+            var errors = new Dictionary<string, string[]>();
+            if (service is not null && !Names.IsValid(service))
+            {
+                errors["service"] = [Names.Rule];
+            }
+
+            ScaleOutcome? parsed = null;
+            if (outcome is not null)
+            {
+                if (Enum.TryParse<ScaleOutcome>(outcome, ignoreCase: true, out var value) && Enum.IsDefined(value))
+                {
+                    parsed = value;
+                }
+                else
+                {
+                    errors["outcome"] = [$"must be one of {string.Join(", ", Enum.GetNames<ScaleOutcome>())}."];
+                }
+            }
+
+            if (limit is < 1 or > MaxLimit)
+            {
+                errors["limit"] = [$"must be between 1 and {MaxLimit}."];
+            }
+
+            if (before is < 0)
+            {
+                errors["before"] = ["must be a cursor from a Link header (0 or more)."];
+            }
+
+            if (errors.Count > 0)
+            {
+                return Problems.Validation(errors);
+            }
+
+            var size = limit ?? DefaultLimit;
+            var page = journal.State.Query(service, since, parsed, before, size);
+            if (page.Count == size)
+            {
+                var next = context.Request.Query
+                    .Where(q => q.Key != "before")
+                    .Select(q => $"{q.Key}={Uri.EscapeDataString(q.Value.ToString())}")
+                    .Append($"before={page[^1].Offset.ToString(CultureInfo.InvariantCulture)}");
+                context.Response.Headers.Link = $"</v1/decisions?{string.Join('&', next)}>; rel=\"next\"";
+            }
+
+            return Results.Ok(page.Select(DecisionJson.Of));
+        }).RequireAccess();
+        return app;
+    }
+}
+
+/// <summary>A recorded decision as the API writes it: the message's fields, the rule that decided, and its repeats.</summary>
+public sealed record DecisionJson(
+    Guid DecisionId, string Service, int From, int To, ScaleOutcome Outcome, string Reason, string Trigger, DateTimeOffset At,
+    string? TriggerKey, DecisionInputs? Inputs, string Code, int Repeats, DateTimeOffset? LastRepeatAt)
+{
+    public static DecisionJson Of(DecisionView view)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        var d = view.Decision;
+        return new(d.DecisionId, d.Service, d.From, d.To, d.Outcome, d.Reason, d.Trigger, d.At, d.TriggerKey, d.Inputs, view.Code, view.Repeats,
+            view.LastRepeatAt);
+    }
+}

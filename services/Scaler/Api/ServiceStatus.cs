@@ -1,0 +1,141 @@
+using PretixOps.Contracts;
+using PretixOps.Scaler.Control;
+using PretixOps.Scaler.Journal;
+using PretixOps.Scaler.Policy;
+using PretixOps.Scaler.Readings;
+using PretixOps.Scaler.Reconciliation;
+
+namespace PretixOps.Scaler.Api;
+
+/// <summary>
+/// One service as the controller sees it now: Docker's count and the count it wants, the signals in force, the
+/// controls, when the clocks end, the last decision, and whether its sources (Docker, the metrics) answer. Any
+/// replica serves it: the desired count is <see cref="ScaleController.Decide"/> run on the journal's state, the same
+/// call the leader makes.
+/// </summary>
+public sealed record ServiceStatus(
+    string Service,
+    int? Current,
+    int? Desired,
+    string? Outcome,
+    string Reason,
+    int Min,
+    int Max,
+    int MinInForce,
+    int MaxInForce,
+    IReadOnlyList<AlertStatus> Alerts,
+    IReadOnlyList<MetricStatus> Metrics,
+    IReadOnlyList<WindowStatus> Windows,
+    ControlStatus Controls,
+    ServiceClocks Clocks,
+    bool RequestPending,
+    DecisionJson? LastDecision,
+    DockerStatus Docker,
+    ReplicaStatus Replica);
+
+public sealed record AlertStatus(string AlertId, string Rule, string Direction, DateTimeOffset Since, DateTimeOffset LastSeen, bool Stale);
+
+public sealed record MetricStatus(
+    string Name, string Query, double Target, bool PerReplica, double? Value, int? Recommendation, DateTimeOffset? At,
+    int ConsecutiveFailures, string? Error, bool SourceHealthy);
+
+public sealed record WindowStatus(string Name, int? Min, int? Max, DateTimeOffset Until);
+
+public sealed record ControlStatus(bool Paused, int? PausedAt, bool DryRun, string? By, string? Reason, DateTimeOffset? At);
+
+public sealed record DockerStatus(bool Up, DateTimeOffset? ObservedAt, string? Error);
+
+public sealed record ReplicaStatus(string Instance, bool Leader, string? LeaderInstance, bool CaughtUp);
+
+/// <summary>Builds <see cref="ServiceStatus"/> from the journal, the readings and Docker.</summary>
+public sealed class StatusReport(
+    PolicyStore policies, IJournal journal, ILeadership lease, MetricReadings readings, ISwarm swarm, Reconciler reconciler,
+    TimeProvider clock)
+{
+    /// <summary>Every service of the policy, Docker asked once.</summary>
+    public async Task<IReadOnlyList<ServiceStatus>> AllAsync(CancellationToken cancellationToken)
+    {
+        var policy = policies.Current;
+        var (observed, error) = await ObserveAsync(() => swarm.ListAsync(cancellationToken));
+        return [.. policy.Services.Keys.Order(StringComparer.Ordinal).Select(name => Build(policy, name, observed?.GetValueOrDefault(name), error))];
+    }
+
+    /// <summary>One service; null when the policy does not name it.</summary>
+    public async Task<ServiceStatus?> OneAsync(string service, CancellationToken cancellationToken)
+    {
+        var policy = policies.Current;
+        if (!policy.Services.ContainsKey(service))
+        {
+            return null;
+        }
+
+        var (observed, error) = await ObserveAsync(async () =>
+        {
+            try
+            {
+                return new Dictionary<string, ServiceState> { [service] = await swarm.InspectAsync(service, cancellationToken) };
+            }
+            catch (ServiceNotFoundException)
+            {
+                return new Dictionary<string, ServiceState>();
+            }
+        });
+        return Build(policy, service, observed?.GetValueOrDefault(service), error);
+    }
+
+    private static async Task<(IReadOnlyDictionary<string, ServiceState>? Observed, string? Error)> ObserveAsync(
+        Func<Task<IReadOnlyDictionary<string, ServiceState>>> observe)
+    {
+        try
+        {
+            return (await observe(), null);
+        }
+        catch (Exception e) when (e is Docker.DotNet.DockerApiException or HttpRequestException or IOException or TimeoutException
+                                      or System.Net.Sockets.SocketException)
+        {
+            return (null, e.Message);
+        }
+    }
+
+    private ServiceStatus Build(ScalerOptions options, string name, ServiceState? observed, string? dockerError)
+    {
+        var now = clock.GetUtcNow();
+        var policy = options.Services[name];
+        var state = journal.State;
+        var metrics = readings.For(name);
+        var signals = state.Signals(name, metrics);
+        var history = state.History(name);
+        // Docker away: the count the leader saw last, so the status still says what the controller wants.
+        var current = observed ?? reconciler.Observed.GetValueOrDefault(name);
+        var decision = current is null ? null : ScaleController.Decide(policy, signals, history, current.Replicas, now);
+        var bounds = Bounds.At(policy, now);
+        var firing = AlertSignal.Firing(policy, signals.Alerts, now);
+        return new ServiceStatus(
+            name,
+            current?.Replicas,
+            decision is null ? null : decision.Outcome is ScaleOutcome.Applied or ScaleOutcome.DryRun or ScaleOutcome.Paused ? decision.To : decision.From,
+            decision?.Outcome?.ToString(),
+            decision?.Reason ?? (dockerError is null ? $"Docker has no service named {name}." : $"Docker does not answer: {dockerError}"),
+            policy.Min,
+            policy.Max,
+            bounds.Min,
+            bounds.Max,
+            [.. signals.Alerts.OrderBy(a => a.Since).Select(a => new AlertStatus(a.AlertId, a.Rule, a.Direction.ToString(), a.Since, a.LastSeen,
+                !firing.Contains(a)))],
+            [.. policy.Metrics.Select(target =>
+            {
+                var reading = metrics.FirstOrDefault(r => r.Name == target.Name);
+                var input = decision?.Inputs.Metrics.FirstOrDefault(m => m.Name == target.Name);
+                return new MetricStatus(target.Name!, target.Query!, target.TargetValue, target.PerReplica, reading?.Value, input?.Recommendation,
+                    reading?.At, reading?.ConsecutiveFailures ?? 0, reading?.Error, reading is { Healthy: true });
+            })],
+            [.. bounds.Windows.Select(w => new WindowStatus(w.Window.Name!, w.Window.Min, w.Window.Max, w.Until))],
+            new ControlStatus(signals.Controls.Paused ?? policy.Paused, signals.Controls.PauseReplicas, signals.Controls.DryRun ?? policy.DryRun,
+                signals.Controls.By, signals.Controls.Reason, signals.Controls.At),
+            decision?.Clocks ?? ServiceClocks.None,
+            signals.Request is not null,
+            state.LastDecision(name) is { } last ? DecisionJson.Of(last) : null,
+            new DockerStatus(dockerError is null, observed is null ? null : now, dockerError),
+            new ReplicaStatus(options.InstanceName, lease.Term is not null, state.Leader, journal.CaughtUp));
+    }
+}

@@ -1,0 +1,30 @@
+namespace PretixOps.Scaler.Journal;
+
+/// <summary>
+/// Everything <see cref="ControllerState"/> knows but the decisions themselves (which stay in the journal for their
+/// retention): written by the leader now and then, so that the journal's retention can drop old entries without
+/// losing a pause set a month ago or an alert that has been firing since.
+/// </summary>
+public sealed record StateSnapshot(
+    Guid Incarnation,
+    IReadOnlyDictionary<string, ServiceRecord> Services,
+    IReadOnlyDictionary<string, DateTimeOffset> EndedAlerts,
+    IReadOnlyDictionary<string, DateTimeOffset> Handled,
+    IReadOnlyList<Guid> Unannounced,
+    IReadOnlyList<RepeatCount> Repeats)
+{
+    /// <summary>A deep copy (through JSON), so the snapshot does not share the live records it was taken from.</summary>
+    public static StateSnapshot Of(
+        Guid incarnation,
+        IReadOnlyDictionary<string, ServiceRecord> services,
+        IReadOnlyDictionary<string, DateTimeOffset> endedAlerts,
+        IReadOnlyDictionary<string, DateTimeOffset> handled,
+        IReadOnlyList<Guid> unannounced,
+        IReadOnlyList<RepeatCount> repeats)
+    {
+        var copy = new StateSnapshot(incarnation, services, new Dictionary<string, DateTimeOffset>(endedAlerts),
+            new Dictionary<string, DateTimeOffset>(handled), unannounced, repeats);
+        return System.Text.Json.JsonSerializer.Deserialize<StateSnapshot>(
+            System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(copy, JournalEntry.Json), JournalEntry.Json)!;
+    }
+}
