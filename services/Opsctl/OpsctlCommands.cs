@@ -1,8 +1,8 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using PretixOps.Contracts;
 using PretixOps.Opsctl.Control;
 using PretixOps.Opsctl.DeadLetters;
 using Spectre.Console;
@@ -29,15 +29,22 @@ public static partial class OpsctlCommands
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var root = new RootCommand("opsctl: dead letters, decisions, registrations and scaling for PretixOps")
+        var root = new RootCommand("opsctl: dead letters, the Scaler's status, controls and decisions, registrations and scaling for PretixOps")
         {
             Broker, PasswordFile, Management, Scaler, Registration, TokenFile, Config, AsJson, Verbose,
             DeadLetterCommands(),
+            StatusCommand(),
+            PauseCommand(),
+            ResumeCommand(),
+            DryRunCommand(),
+            ScaleCommand(),
             DecisionsCommand(),
             InstancesCommand(),
-            ScaleCommand(),
         };
-        if (Console.IsOutputRedirected)
+        // Spectre binds to Console.Out when it is first used; bound to the writer in force now, tables go where a host
+        // that redirects Console.Out (a test) looks for them.
+        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+        if (!AnsiConsole.Profile.Out.IsTerminal)
         {
             // Into a file or a pipe: no terminal width to honour, so tables are not folded at 80 columns.
             AnsiConsole.Profile.Width = 240;
@@ -45,16 +52,25 @@ public static partial class OpsctlCommands
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            foreach (var error in parsed.Errors)
-            {
-                await Console.Error.WriteLineAsync($"opsctl: {error.Message}");
-            }
-            await Console.Error.WriteLineAsync("Try 'opsctl --help'.");
+            // One line, like every other error: what is wrong, and where the help for it is.
+            var errors = string.Join(" ", parsed.Errors.Select(e => string.Join(" ", e.Message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries))));
+            await Console.Error.WriteLineAsync($"opsctl: {errors} Try '{CommandLine(parsed.CommandResult)} --help'.");
             return 2;
         }
         // Ctrl+C cancels the command's token; the command then commits the batch in flight and stops. The default
         // grace of 2 s would end the process mid-commit, so it is long: the broker, not a timer, bounds a commit.
         return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromMinutes(2) });
+    }
+
+    /// <summary>The command as typed (<c>opsctl dlq replay</c>), whatever the executable is called.</summary>
+    private static string CommandLine(CommandResult command)
+    {
+        var names = new List<string>();
+        for (var at = command; at.Parent is CommandResult parent; at = parent)
+        {
+            names.Insert(0, at.Command.Name);
+        }
+        return string.Join(' ', names.Prepend("opsctl"));
     }
 
     /// <summary>Runs a command's work with the one error policy: one readable line, detail with --verbose.</summary>
@@ -303,70 +319,7 @@ public static partial class OpsctlCommands
         return selection;
     }
 
-    // --- decisions, instances, scale ------------------------------------------------------------
-
-    private static Command DecisionsCommand()
-    {
-        var service = new Option<string?>("--service") { Description = "Only this service" };
-        var outcome = new Option<string?>("--outcome") { Description = "Only this outcome (Applied, Cooldown, AtMaximum, …)" };
-        var follow = new Option<bool>("--follow") { Description = "Keep printing new decisions until Ctrl+C" };
-        var command = new Command("decisions", "The Scaler's decision record, newest first") { service, Since, outcome, follow };
-        command.SetAction(Guarded(async (parse, settings, ct) =>
-        {
-            using var control = new ControlPlane(settings);
-            var json = parse.GetValue(AsJson);
-            var since = ParseTime(parse.GetValue(Since), "--since");
-            var decisions = await control.DecisionsAsync(parse.GetValue(service), since, parse.GetValue(outcome), ct);
-            WriteDecisions(decisions, json);
-            if (!parse.GetValue(follow))
-            {
-                return 0;
-            }
-            var seen = decisions.Select(d => d.DecisionId).ToHashSet();
-            var from = decisions.Count > 0 ? decisions.Max(d => d.At) : since ?? DateTimeOffset.UtcNow;
-            while (!ct.IsCancellationRequested)
-            {
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(1), ct);
-                }
-                catch (OperationCanceledException)
-                {
-                    return 0;
-                }
-                var fresh = (await control.DecisionsAsync(parse.GetValue(service), from, parse.GetValue(outcome), ct))
-                    .Where(d => seen.Add(d.DecisionId)).Reverse().ToList();
-                if (fresh.Count > 0)
-                {
-                    WriteDecisions(fresh, json);
-                    from = fresh.Max(d => d.At);
-                }
-            }
-            return 0;
-        }));
-        return command;
-    }
-
-    private static void WriteDecisions(IReadOnlyList<ScaleDecisionRecorded> decisions, bool json)
-    {
-        if (json)
-        {
-            foreach (var decision in decisions)
-            {
-                Console.WriteLine(JsonSerializer.Serialize(decision, JsonLine));
-            }
-            return;
-        }
-        var table = new Table().AddColumns("At", "Service", "From", "To", "Outcome", "Trigger", "Reason");
-        foreach (var d in decisions)
-        {
-            table.AddRow(Time(d.At), Markup.Escape(d.Service), d.From.ToString(CultureInfo.InvariantCulture), d.To.ToString(CultureInfo.InvariantCulture),
-                d.Outcome.ToString(), Markup.Escape(d.Trigger), Markup.Escape(d.Reason));
-        }
-        AnsiConsole.Write(table);
-    }
-
-    private static readonly JsonSerializerOptions JsonLine = new(JsonSerializerDefaults.Web);
+    // --- the registry ----------------------------------------------------------------------------
 
     private static Command InstancesCommand()
     {
@@ -395,59 +348,7 @@ public static partial class OpsctlCommands
         return command;
     }
 
-    private static Command ScaleCommand()
-    {
-        var service = new Argument<string>("service") { Description = "The swarm service" };
-        var replicas = new Argument<string>("replicas") { Description = "A replica count, or +N / -N" };
-        var reason = new Option<string>("--reason") { Description = "Why: goes into the decision record", Required = true };
-        var requestedBy = new Option<string?>("--requested-by") { Description = "Who asks (default $USER)" };
-        var wait = new Option<int>("--wait") { Description = "Seconds to wait for the recorded decision", DefaultValueFactory = _ => 30 };
-        var command = new Command("scale", "Ask the Scaler to scale a service: it applies its policy (bounds, pause) and records the decision")
-        {
-            service, replicas, reason, requestedBy, wait,
-        };
-        command.SetAction(Guarded(async (parse, settings, ct) =>
-        {
-            var (count, delta) = ParseReplicas(parse.GetRequiredValue(replicas));
-            var who = parse.GetValue(requestedBy) ?? Environment.GetEnvironmentVariable("USER") ?? Environment.UserName;
-            using var control = new ControlPlane(settings);
-            var sentAt = DateTimeOffset.UtcNow.AddSeconds(-5);
-            var messageId = await control.SendScaleAsync(
-                new ScaleService(parse.GetRequiredValue(service), count, delta, parse.GetRequiredValue(reason), who), ct);
-            var deadline = DateTimeOffset.UtcNow.AddSeconds(parse.GetValue(wait));
-            while (DateTimeOffset.UtcNow < deadline)
-            {
-                var decision = (await control.DecisionsAsync(parse.GetRequiredValue(service), sentAt, null, ct))
-                    .FirstOrDefault(d => d.TriggerKey == $"operator:{messageId}");
-                if (decision is not null)
-                {
-                    WriteDecisions([decision], parse.GetValue(AsJson));
-                    return decision.Outcome is ScaleOutcome.Applied or ScaleOutcome.DryRun or ScaleOutcome.Duplicate ? 0 : 1;
-                }
-                await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
-            }
-            throw new OpsctlException($"sent (message {messageId}), but no decision was recorded within {parse.GetValue(wait)} s: is the Scaler running?");
-        }));
-        return command;
-    }
-
     // --- parsing and output ----------------------------------------------------------------------
-
-    public static (int? Replicas, int? Delta) ParseReplicas(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        if (ReplicasPattern().Match(text) is not { Success: true } match)
-        {
-            throw new UsageException($"replicas must be a count (3) or a step (+1, -1), not '{text}'.");
-        }
-        var number = int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture);
-        return match.Groups[1].Value switch
-        {
-            "+" => (null, number),
-            "-" => (null, -number),
-            _ => (number, null),
-        };
-    }
 
     public static DateTimeOffset? ParseTime(string? text, string option)
     {
@@ -497,9 +398,6 @@ public static partial class OpsctlCommands
 
     private static string? Excerpt(string? stackTrace) =>
         stackTrace is null ? null : string.Join('\n', stackTrace.Split('\n').Take(6));
-
-    [GeneratedRegex("^([+-]?)([0-9]{1,4})$")]
-    private static partial Regex ReplicasPattern();
 
     [GeneratedRegex("^([0-9]{1,6})([smhd])$")]
     private static partial Regex RelativePattern();

@@ -1,4 +1,5 @@
 using PretixOps.Opsctl;
 
-// opsctl: dead letters (list, show, replay, purge, archive), the Scaler's decisions, the registry, scaling by hand.
+// opsctl: dead letters (list, show, replay, purge, archive), the Scaler's status, controls and decisions, the registry,
+// scaling by hand.
 return await OpsctlCommands.RunAsync(args);

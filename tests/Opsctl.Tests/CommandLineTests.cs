@@ -3,6 +3,7 @@ using PretixOps.Opsctl.DeadLetters;
 namespace PretixOps.Opsctl.Tests;
 
 /// <summary>Parsing, settings and the selection of dead letters: what an operator types and what it means.</summary>
+[Collection(ConsoleUse.Name)]
 public sealed class CommandLineTests
 {
     [Theory]
@@ -110,7 +111,7 @@ public sealed class CommandLineTests
     [InlineData(new[] { "dlq", "replay", "scaler", "--all" }, "not a dead-letter queue")]
     public async Task Usage_errors_exit_2_with_one_line_saying_what_is_wrong(string[] args, string expected)
     {
-        var (code, _, error) = await RunAsync(args);
+        var (code, _, error) = await Cli.RunAsync(args);
         Assert.Equal(2, code);
         Assert.Contains(expected, error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
@@ -119,7 +120,7 @@ public sealed class CommandLineTests
     [Fact]
     public async Task An_unreachable_broker_is_one_line_and_exit_1()
     {
-        var (code, _, error) = await RunAsync(["dlq", "show", "scaler_error", "--broker", "amqp://ops@127.0.0.1:1/"]);
+        var (code, _, error) = await Cli.RunAsync(["dlq", "show", "scaler_error", "--broker", "amqp://ops@127.0.0.1:1/"]);
         Assert.Equal(1, code);
         Assert.StartsWith("opsctl: cannot reach RabbitMQ at 127.0.0.1:1", error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
@@ -153,24 +154,5 @@ public sealed class CommandLineTests
             },
         };
         return DeadLetter.From("scaler_error", 1, properties, "{}"u8.ToArray());
-    }
-
-    private static async Task<(int Code, string Output, string Error)> RunAsync(string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var (oldOut, oldError) = (Console.Out, Console.Error);
-        Console.SetOut(output);
-        Console.SetError(error);
-        try
-        {
-            var code = await OpsctlCommands.RunAsync(args);
-            return (code, output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldError);
-        }
     }
 }

@@ -1,4 +1,5 @@
 using Docker.DotNet.Models;
+using Microsoft.Extensions.Time.Testing;
 using PretixOps.Scaler.Journal;
 using PretixOps.Scaler.Readings;
 using PretixOps.Scaler.Reconciliation;
@@ -261,5 +262,31 @@ internal sealed class FakeMetricSource : IMetricSource
                 ? Task.FromResult(value)
                 : throw new MetricQueryException("no_series", "the query answered no series (test).");
         }
+    }
+}
+
+/// <summary>
+/// The test's <see cref="FakeTimeProvider"/>, except that a timer (the pause between update attempts) comes due at
+/// once: creating it advances the fake clock by its due time.
+/// </summary>
+internal sealed class ImpatientClock(FakeTimeProvider clock) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => clock.GetUtcNow();
+
+    public override long GetTimestamp() => clock.GetTimestamp();
+
+    public override long TimestampFrequency => clock.TimestampFrequency;
+
+    public override TimeZoneInfo LocalTimeZone => clock.LocalTimeZone;
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = clock.CreateTimer(callback, state, dueTime, period);
+        if (dueTime != Timeout.InfiniteTimeSpan)
+        {
+            clock.Advance(dueTime);
+        }
+
+        return timer;
     }
 }

@@ -64,22 +64,8 @@ public static class DecisionsApi
                 context.Response.Headers.Link = $"</v1/decisions?{string.Join('&', next)}>; rel=\"next\"";
             }
 
-            return Results.Ok(page.Select(DecisionJson.Of));
+            return Results.Ok(page.Select(d => d.Recorded()));
         }).RequireAccess();
         return app;
-    }
-}
-
-/// <summary>A recorded decision as the API writes it: the message's fields, the rule that decided, and its repeats.</summary>
-public sealed record DecisionJson(
-    Guid DecisionId, string Service, int From, int To, ScaleOutcome Outcome, string Reason, string Trigger, DateTimeOffset At,
-    string? TriggerKey, DecisionInputs? Inputs, string Code, int Repeats, DateTimeOffset? LastRepeatAt)
-{
-    public static DecisionJson Of(DecisionView view)
-    {
-        ArgumentNullException.ThrowIfNull(view);
-        var d = view.Decision;
-        return new(d.DecisionId, d.Service, d.From, d.To, d.Outcome, d.Reason, d.Trigger, d.At, d.TriggerKey, d.Inputs, view.Code, view.Repeats,
-            view.LastRepeatAt);
     }
 }

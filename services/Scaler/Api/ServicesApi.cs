@@ -1,3 +1,4 @@
+using PretixOps.Contracts;
 using PretixOps.Scaler.Intake;
 using PretixOps.Scaler.Journal;
 using PretixOps.Scaler.Policy;
@@ -109,12 +110,12 @@ public static class ServicesApi
         {
             if (journal.State.DecisionFor(requestId) is { } decision)
             {
-                return Results.Ok(DecisionJson.Of(decision));
+                return Results.Ok(decision.Recorded());
             }
 
             if (clock.GetUtcNow() >= deadline)
             {
-                return Results.Accepted($"/v1/decisions?service={name}", new { requestId, detail = "requested; the decision is not recorded yet." });
+                return Results.Accepted($"/v1/decisions?service={name}", new ScaleRequestTaken(requestId, "requested; the decision is not recorded yet."));
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(100), clock, context.RequestAborted);

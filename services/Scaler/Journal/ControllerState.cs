@@ -272,14 +272,14 @@ public sealed class ControllerState(TimeSpan retention)
         }
     }
 
-    /// <summary>The decision that answered an operator's request, once there is one.</summary>
+    /// <summary>The newest decision about an operator's request: the one that answered it, or one that says it waits.</summary>
     public DecisionView? DecisionFor(string requestId)
     {
         lock (_gate)
         {
             for (var i = _decisions.Count - 1; i >= 0; i--)
             {
-                if (_decisions[i].RequestId == requestId)
+                if (_decisions[i].RequestId == requestId || _decisions[i].Decision.TriggerKey == requestId)
                 {
                     return _decisions[i].View();
                 }
@@ -444,5 +444,11 @@ public sealed class ControllerState(TimeSpan retention)
     }
 }
 
-/// <summary>A recorded decision as the API serves it: the decision, the rule that made it, and how often it repeated since.</summary>
-public sealed record DecisionView(ScaleDecisionRecorded Decision, string Code, string? RequestId, long Offset, int Repeats, DateTimeOffset? LastRepeatAt);
+/// <summary>A recorded decision: the decision, the rule that made it, its place in the journal, and how often it repeated since.</summary>
+public sealed record DecisionView(ScaleDecisionRecorded Decision, string Code, string? RequestId, long Offset, int Repeats, DateTimeOffset? LastRepeatAt)
+{
+    /// <summary>As the API writes it.</summary>
+    public RecordedDecision Recorded() =>
+        new(Decision.DecisionId, Decision.Service, Decision.From, Decision.To, Decision.Outcome, Decision.Reason, Decision.Trigger, Decision.At,
+            Decision.TriggerKey, Decision.Inputs, Code, Repeats, LastRepeatAt);
+}

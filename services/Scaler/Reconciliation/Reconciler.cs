@@ -140,6 +140,12 @@ public sealed class Reconciler : BackgroundService
         ArgumentNullException.ThrowIfNull(names);
         ArgumentNullException.ThrowIfNull(term);
         using var timer = ReconcileSeconds.NewTimer();
+        if (_journal.State.Epoch > term.Epoch)
+        {
+            // The journal already names a newer leader: this one's lock went without it noticing yet.
+            throw new LeadershipLostException($"the journal names a newer leader (epoch {_journal.State.Epoch}) than this one ({term.Epoch}).");
+        }
+
         if (term.Epoch != Interlocked.Exchange(ref _electedEpoch, term.Epoch))
         {
             // A new term: what the record says is the streak of each service; the state as a whole is snapshotted.

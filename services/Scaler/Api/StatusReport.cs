@@ -8,46 +8,10 @@ using PretixOps.Scaler.Reconciliation;
 namespace PretixOps.Scaler.Api;
 
 /// <summary>
-/// One service as the controller sees it now: Docker's count and the count it wants, the signals in force, the
-/// controls, when the clocks end, the last decision, and whether its sources (Docker, the metrics) answer. Any
-/// replica serves it: the desired count is <see cref="ScaleController.Decide"/> run on the journal's state, the same
-/// call the leader makes.
+/// Builds <see cref="ServiceStatus"/>: one service as the controller sees it now, from the journal, the readings and
+/// Docker. Any replica serves it: the desired count is <see cref="ScaleController.Decide"/> run on the journal's state,
+/// the same call the leader makes.
 /// </summary>
-public sealed record ServiceStatus(
-    string Service,
-    int? Current,
-    int? Desired,
-    string? Outcome,
-    string Reason,
-    int Min,
-    int Max,
-    int MinInForce,
-    int MaxInForce,
-    IReadOnlyList<AlertStatus> Alerts,
-    IReadOnlyList<MetricStatus> Metrics,
-    IReadOnlyList<WindowStatus> Windows,
-    ControlStatus Controls,
-    ServiceClocks Clocks,
-    bool RequestPending,
-    DecisionJson? LastDecision,
-    DockerStatus Docker,
-    ReplicaStatus Replica);
-
-public sealed record AlertStatus(string AlertId, string Rule, string Direction, DateTimeOffset Since, DateTimeOffset LastSeen, bool Stale);
-
-public sealed record MetricStatus(
-    string Name, string Query, double Target, bool PerReplica, double? Value, int? Recommendation, DateTimeOffset? At,
-    int ConsecutiveFailures, string? Error, bool SourceHealthy);
-
-public sealed record WindowStatus(string Name, int? Min, int? Max, DateTimeOffset Until);
-
-public sealed record ControlStatus(bool Paused, int? PausedAt, bool DryRun, string? By, string? Reason, DateTimeOffset? At);
-
-public sealed record DockerStatus(bool Up, DateTimeOffset? ObservedAt, string? Error);
-
-public sealed record ReplicaStatus(string Instance, bool Leader, string? LeaderInstance, bool CaughtUp);
-
-/// <summary>Builds <see cref="ServiceStatus"/> from the journal, the readings and Docker.</summary>
 public sealed class StatusReport(
     PolicyStore policies, IJournal journal, ILeadership lease, MetricReadings readings, ISwarm swarm, Reconciler reconciler,
     TimeProvider clock)
@@ -132,9 +96,9 @@ public sealed class StatusReport(
             [.. bounds.Windows.Select(w => new WindowStatus(w.Window.Name!, w.Window.Min, w.Window.Max, w.Until))],
             new ControlStatus(signals.Controls.Paused ?? policy.Paused, signals.Controls.PauseReplicas, signals.Controls.DryRun ?? policy.DryRun,
                 signals.Controls.By, signals.Controls.Reason, signals.Controls.At),
-            decision?.Clocks ?? ServiceClocks.None,
+            decision?.Clocks is { } clocks ? new ClockStatus(clocks.CooldownUpEndsAt, clocks.CooldownDownEndsAt, clocks.StabilizationEndsAt) : new ClockStatus(null, null, null),
             signals.Request is not null,
-            state.LastDecision(name) is { } last ? DecisionJson.Of(last) : null,
+            state.LastDecision(name)?.Recorded(),
             new DockerStatus(dockerError is null, observed is null ? null : now, dockerError),
             new ReplicaStatus(options.InstanceName, lease.Term is not null, state.Leader, journal.CaughtUp));
     }
