@@ -91,7 +91,6 @@ internal sealed class Loop : IAsyncDisposable
         });
         Add("Scaler", new()
         {
-            ["Scaler__StateDirectory"] = Path.Combine(Folder, "scaler-state"),
             ["Scaler__InstanceName"] = "itest-" + Service,
             [$"Scaler__Services__{Service}__Min"] = "2",
             [$"Scaler__Services__{Service}__Max"] = max.ToString(CultureInfo.InvariantCulture),

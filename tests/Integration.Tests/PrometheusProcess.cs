@@ -20,8 +20,13 @@ internal sealed class PrometheusProcess : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    /// <summary><paramref name="more"/>: further top-level configuration, such as <c>rule_files</c> and <c>alerting</c>.</summary>
-    public static async Task<PrometheusProcess> StartAsync(string scrapeConfigs, string more = "")
+    public Uri Address => Http.BaseAddress!;
+
+    /// <summary>
+    /// <paramref name="more"/>: further top-level configuration, such as <c>rule_files</c> and <c>alerting</c>.
+    /// <paramref name="port"/> given again brings a stopped Prometheus back where its clients expect it.
+    /// </summary>
+    public static async Task<PrometheusProcess> StartAsync(string scrapeConfigs, string more = "", int? port = null)
     {
         var folder = Directory.CreateTempSubdirectory("pretixops-prometheus-").FullName;
         var config = Path.Combine(folder, "prometheus.yml");
@@ -33,13 +38,13 @@ internal sealed class PrometheusProcess : IAsyncDisposable
             {scrapeConfigs}
             {more}
             """);
-        var port = Ports.Free();
+        var listen = port ?? Ports.Free();
         var process = ServerProcesses.Start(Infrastructure.PrometheusBinary, new[]
         {
             $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(folder, "data")}",
-            $"--web.listen-address=127.0.0.1:{port}",
+            $"--web.listen-address=127.0.0.1:{listen}",
         });
-        var prometheus = new PrometheusProcess(process, folder, new Uri($"http://127.0.0.1:{port}/"));
+        var prometheus = new PrometheusProcess(process, folder, new Uri($"http://127.0.0.1:{listen}/"));
         var ready = await Eventually.StatusAsync(prometheus.Http, "-/ready", HttpStatusCode.OK);
         Assert.True(ready == HttpStatusCode.OK, $"Prometheus did not become ready with:\n{await File.ReadAllTextAsync(config)}");
         return prometheus;

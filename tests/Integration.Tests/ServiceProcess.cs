@@ -15,8 +15,13 @@ internal sealed class ServiceProcess : IAsyncDisposable
     public static readonly string Configuration =
         typeof(ServiceProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
 
-    /// <summary>The bearer token every service started here accepts.</summary>
+    /// <summary>The shared bearer token every service started here accepts.</summary>
     public const string Token = "itest-token-0123456789abcdef";
+
+    /// <summary>A named credential with the role operate: what pause, resume, dry run and scale take, and the name records show.</summary>
+    public const string OperatorToken = "itest-operator-0123456789abcdef";
+
+    public const string OperatorName = "itest-operator";
 
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
@@ -71,6 +76,10 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
 
         start.Environment["Auth__Tokens__0"] = Token;
+        start.Environment["Auth__Credentials__0__Name"] = OperatorName;
+        start.Environment["Auth__Credentials__0__Token"] = OperatorToken;
+        start.Environment["Auth__Credentials__0__Roles__0"] = "read";
+        start.Environment["Auth__Credentials__0__Roles__1"] = "operate";
         foreach (var endpoint in new[] { "Alertmanager", "Grafana", "GrafanaLegacy" })
         {
             start.Environment[$"AlertIngest__{endpoint}__Tokens__0"] = Token;
@@ -79,7 +88,8 @@ internal sealed class ServiceProcess : IAsyncDisposable
         start.Environment["DiscoveryWriter__OutputDirectory"] = Path.Combine(folder, "sd");
         start.Environment["DiscoveryWriter__StateDirectory"] = Path.Combine(folder, "state");
         start.Environment["DiscoveryWriter__InstanceName"] = $"itest-{listen}";
-        start.Environment["Scaler__StateDirectory"] = Path.Combine(folder, "scaler");
+        // Each Scaler its own journal unless a test makes replicas share one; a restart on the same port finds its own again.
+        start.Environment["Scaler__Journal__Stream"] = $"scaler-journal-itest-{listen}";
         start.Environment["Scaler__DockerHost"] = Infrastructure.DockerHost;
         start.Environment["Scaler__InstanceName"] = $"itest-{listen}";
         start.Environment["SnmpPoller__InstanceName"] = $"itest-{listen}";
@@ -102,7 +112,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => service.Capture(e.Data);
         service._queue = project switch
         {
-            "Scaler" => "scaler-record-" + start.Environment["Scaler__InstanceName"],
+            "Scaler" => start.Environment["Scaler__Journal__Stream"],
             "SnmpPoller" => "snmp-poller-" + start.Environment["SnmpPoller__InstanceName"],
             _ => "discovery-writer-" + start.Environment["DiscoveryWriter__InstanceName"],
         };
@@ -152,7 +162,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         Directory.Delete(Folder, recursive: true);
         if (Project is "DiscoveryWriter" or "Scaler" or "SnmpPoller" && _queue is not null)
         {
-            // Each test replica of these has a durable queue of its own; leave none behind in the shared broker.
+            // Each test replica of these has a durable queue (the Scaler: a journal stream) of its own; leave none behind in the shared broker.
             await Infrastructure.DeleteQueueAsync(_queue);
         }
     }

@@ -4,6 +4,7 @@ using PretixOps.Contracts;
 using PretixOps.Scaler.Control;
 using PretixOps.Scaler.Journal;
 using PretixOps.Scaler.Policy;
+using Prometheus;
 
 namespace PretixOps.Scaler.Reconciliation;
 
@@ -15,6 +16,9 @@ namespace PretixOps.Scaler.Reconciliation;
 /// </summary>
 public sealed class DecisionWriter(IJournal journal, ISwarm swarm, PolicyStore policies, TimeProvider clock, ILogger<DecisionWriter> logger)
 {
+    private static readonly Counter Conflicts = Metrics.CreateCounter(
+        "pretixops_scaler_update_conflicts_total", "Updates Docker refused as out of sequence (another writer came first); each is read again and retried.");
+
     /// <summary>Services that went steady since their last record: the next refusal is a new one, even if it reads the same.</summary>
     private readonly ConcurrentDictionary<string, byte> _steady = new(StringComparer.Ordinal);
 
@@ -83,6 +87,10 @@ public sealed class DecisionWriter(IJournal journal, ISwarm swarm, PolicyStore p
                 return;
             }
 
+            // Another writer came first. A jittered pause, then read and write at once: the gap between the two is
+            // the window another writer can fall into, so nothing waits inside it.
+            Conflicts.Inc();
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(20, 100) * attempt), clock, term.Token);
             state = await swarm.InspectAsync(service, term.Token);
             if (FencedOut(state, term) || state.Replicas != decision.From)
             {
@@ -90,9 +98,6 @@ public sealed class DecisionWriter(IJournal journal, ISwarm swarm, PolicyStore p
                     FencedOut(state, term) ? "a newer leader wrote the service" : $"the service changed under the Scaler (now {state.Replicas})"), term);
                 return;
             }
-
-            // Only the version moved (an operator's label, another tool): the same change on the new version, after a jittered pause.
-            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(20, 100) * attempt), clock, term.Token);
         }
 
         await AppendAsync(new DecisionAbandoned(term.Epoch, id, $"update out of sequence {attempts} times"), term);
