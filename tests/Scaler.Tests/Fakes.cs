@@ -197,7 +197,8 @@ internal sealed class InMemoryJournal(ControllerState state) : IJournal
         {
             offset = _next++;
             _entries.Add(entry);
-            service = State.Apply(entry, offset);
+            // As the stream delivers it: a copy, never the appender's object.
+            service = State.Apply(JournalEntry.Deserialize(entry.Serialize())!, offset);
         }
 
         Applied?.Invoke(entry, service);

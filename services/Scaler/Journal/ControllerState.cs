@@ -19,12 +19,16 @@ public sealed class ControllerState(TimeSpan retention)
     private readonly Dictionary<string, DateTimeOffset> _handled = new(StringComparer.Ordinal);
     private readonly List<DecisionRecord> _decisions = [];
     private readonly Dictionary<Guid, DecisionRecord> _byId = [];
+    private readonly List<(long Offset, JournalEntry Entry)> _recent = [];
     private DateTimeOffset _trimmedAt;
 
     /// <summary>The stream offset of the last <see cref="LeaderElected"/>: decisions of older leaders are ignored.</summary>
     public long Epoch { get; private set; } = -1;
 
     public string? Leader { get; private set; }
+
+    /// <summary>The offset of the first entry this replica read: 0 when it read the journal whole.</summary>
+    public long? FirstOffset { get; private set; }
 
     /// <summary>The offset of the last entry applied; -1 before the first.</summary>
     public long LastOffset { get; private set; } = -1;
@@ -52,9 +56,15 @@ public sealed class ControllerState(TimeSpan retention)
         ArgumentNullException.ThrowIfNull(entry);
         lock (_gate)
         {
+            FirstOffset ??= offset;
             LastOffset = offset;
             EntriesApplied++;
             Incarnation ??= entry.Id;
+            if (FirstOffset > 0 && entry is not SnapshotTaken)
+            {
+                Remember(entry, offset);
+            }
+
             var service = ApplyLocked(entry, offset);
             if (entry.At - _trimmedAt > TimeSpan.FromMinutes(1))
             {
@@ -154,7 +164,7 @@ public sealed class ControllerState(TimeSpan retention)
 
                 return null;
             case SnapshotTaken snapshot:
-                Restore(snapshot.State);
+                Restore(snapshot.State, offset);
                 return null;
             default:
                 return null;
@@ -350,14 +360,27 @@ public sealed class ControllerState(TimeSpan retention)
     {
         lock (_gate)
         {
-            return StateSnapshot.Of(Incarnation ?? Guid.Empty, _services, _endedAlerts, _handled,
+            return StateSnapshot.Of(Incarnation ?? Guid.Empty, LastOffset, _services, _endedAlerts, _handled,
                 [.. _decisions.Where(d => !d.Announced).Select(d => d.Decision.DecisionId)],
                 [.. _decisions.Where(d => d.LastRepeatAt is not null).Select(d => new RepeatCount(d.Decision.DecisionId, d.Repeats, d.LastRepeatAt!.Value))]);
         }
     }
 
-    private void Restore(StateSnapshot snapshot)
+    /// <summary>
+    /// A replica that read the journal from its very first entry (offset 0) knows everything a snapshot says, and more:
+    /// entries other replicas appended while the leader took it come before it in the stream, yet are not in it. Only a
+    /// replica whose reading began after retention cut the journal takes the snapshot in, and then applies again what
+    /// it had read that the snapshot did not include.
+    /// </summary>
+    private void Restore(StateSnapshot taken, long offset)
     {
+        if (FirstOffset == 0)
+        {
+            return;
+        }
+
+        // The state goes on changing; the entry it came from must not (an in-process journal keeps entries as objects).
+        var snapshot = taken.Copy();
         Incarnation = snapshot.Incarnation;
         _services.Clear();
         foreach (var (name, record) in snapshot.Services)
@@ -381,6 +404,24 @@ public sealed class ControllerState(TimeSpan retention)
                 known.LastRepeatAt = repeat.LastAt;
             }
         }
+
+        var since = _recent.Where(r => r.Offset > snapshot.UpTo && r.Offset < offset).ToList();
+        _recent.Clear();
+        foreach (var (at, entry) in since)
+        {
+            ApplyLocked(entry, at);
+        }
+    }
+
+    /// <summary>What was read since the last snapshot, on a replica that began reading a cut journal (bounded).</summary>
+    private void Remember(JournalEntry entry, long offset)
+    {
+        if (_recent.Count >= 100_000)
+        {
+            _recent.RemoveRange(0, 10_000);
+        }
+
+        _recent.Add((offset, entry));
     }
 
     private static void Replace(Dictionary<string, DateTimeOffset> target, IReadOnlyDictionary<string, DateTimeOffset> source)

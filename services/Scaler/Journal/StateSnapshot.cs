@@ -5,8 +5,10 @@ namespace PretixOps.Scaler.Journal;
 /// retention): written by the leader now and then, so that the journal's retention can drop old entries without
 /// losing a pause set a month ago or an alert that has been firing since.
 /// </summary>
+/// <param name="UpTo">The offset of the last entry the snapshot includes.</param>
 public sealed record StateSnapshot(
     Guid Incarnation,
+    long UpTo,
     IReadOnlyDictionary<string, ServiceRecord> Services,
     IReadOnlyDictionary<string, DateTimeOffset> EndedAlerts,
     IReadOnlyDictionary<string, DateTimeOffset> Handled,
@@ -16,15 +18,16 @@ public sealed record StateSnapshot(
     /// <summary>A deep copy (through JSON), so the snapshot does not share the live records it was taken from.</summary>
     public static StateSnapshot Of(
         Guid incarnation,
+        long upTo,
         IReadOnlyDictionary<string, ServiceRecord> services,
         IReadOnlyDictionary<string, DateTimeOffset> endedAlerts,
         IReadOnlyDictionary<string, DateTimeOffset> handled,
         IReadOnlyList<Guid> unannounced,
         IReadOnlyList<RepeatCount> repeats)
     {
-        var copy = new StateSnapshot(incarnation, services, new Dictionary<string, DateTimeOffset>(endedAlerts),
-            new Dictionary<string, DateTimeOffset>(handled), unannounced, repeats);
-        return System.Text.Json.JsonSerializer.Deserialize<StateSnapshot>(
-            System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(copy, JournalEntry.Json), JournalEntry.Json)!;
+        return new StateSnapshot(incarnation, upTo, services, endedAlerts, handled, unannounced, repeats).Copy();
     }
+
+    public StateSnapshot Copy() =>
+        System.Text.Json.JsonSerializer.Deserialize<StateSnapshot>(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(this, JournalEntry.Json), JournalEntry.Json)!;
 }
