@@ -3,9 +3,11 @@
 # walks the loop):
 #
 #   demo.sh up       the pretix_web stand-in on the local swarm: 2 tasks that register themselves on start
-#   demo.sh run      raise its response time, watch the system scale it up; lower it, watch it scale down
+#   demo.sh run      raise its response time, watch the system scale it up; lower it, watch it scale down;
+#                    then raise its load, watch target tracking follow it; pause it, watch it hold
 #   demo.sh set S    set the stand-in's response time to S seconds (the demo's alarm fires above 10)
-#   demo.sh status   its tasks and response time
+#   demo.sh load N   set the stand-in's load to N requests per second (the target is 10 per replica)
+#   demo.sh status   its tasks, response time and load
 #   demo.sh down     remove the stand-in
 #
 # Everything it shows comes from the real components: Prometheus's targets and alerts, the Scaler's
@@ -36,6 +38,7 @@ ensure_config() { # NAME FILE
 up() {
   mkdir -p "$VALUE_DIR"
   [[ -s $VALUE_DIR/response_time_seconds ]] || echo 0.05 >"$VALUE_DIR/response_time_seconds"
+  [[ -s $VALUE_DIR/requests_per_second ]] || echo 15 >"$VALUE_DIR/requests_per_second"
   local register workload token
   register=$(content_name pretixops-register "$ROOT/deploy/registration/register.sh")
   workload=$(content_name pretixops-demo-workload "$ROOT/deploy/local/demo-workload.sh")
@@ -67,11 +70,13 @@ down() {
   docker service rm "$SERVICE" >/dev/null 2>&1 || true
 }
 
-set_value() {
+write_value() { # FILE VALUE: replaced whole, so a task reads the old value or the new one
   mkdir -p "$VALUE_DIR"
-  printf '%s\n' "$1" >"$VALUE_DIR/response_time_seconds.tmp"
-  mv "$VALUE_DIR/response_time_seconds.tmp" "$VALUE_DIR/response_time_seconds"
+  printf '%s\n' "$2" >"$VALUE_DIR/$1.tmp"
+  mv "$VALUE_DIR/$1.tmp" "$VALUE_DIR/$1"
 }
+set_value() { write_value response_time_seconds "$1"; }
+set_load() { write_value requests_per_second "$1"; }
 
 # --- what the demo reads ------------------------------------------------------------------------
 
@@ -92,7 +97,7 @@ replicas() { docker service ls --filter "name=$SERVICE" --format '{{.Replicas}}'
 
 opsctl() {
   OPSCTL_BROKER="amqp://$PRETIXOPS_RABBITMQ_USER@$PRETIXOPS_RABBITMQ_HOST:$PRETIXOPS_RABBITMQ_PORT/" \
-  OPSCTL_PASSWORD_FILE=$PRETIXOPS_RABBITMQ_PASSWORD_FILE OPSCTL_TOKEN_FILE=$STATE/secrets/api_token \
+  OPSCTL_PASSWORD_FILE=$PRETIXOPS_RABBITMQ_PASSWORD_FILE OPSCTL_TOKEN_FILE=$STATE/secrets/operator_token \
     dotnet "$ROOT/services/Opsctl/bin/$CONFIGURATION/net10.0/PretixOps.Opsctl.dll" "$@"
 }
 
@@ -134,6 +139,7 @@ show_decision() {
 run() {
   up
   set_value 0.05
+  set_load 15
   local begin
   begin=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   say "The stand-in $SERVICE runs 2 tasks. Each registered itself on start; DiscoveryWriter wrote them into Prometheus's targets."
@@ -172,14 +178,71 @@ run() {
   say "  Docker Swarm: $SERVICE runs $(replicas) tasks."
   wait_for "the removed task's target to disappear" 120 has_targets 2
   say "  The removed task deregistered on its way out: Prometheus scrapes 2 targets again."
-  say "The loop is closed. The whole record: opsctl decisions --service $SERVICE"
+  target_tracking
+  pause_and_resume
+  say "The loop is closed. The whole record: opsctl decisions --service $SERVICE; what the Scaler sees now: opsctl status $SERVICE"
+}
+
+# One scale-up or scale-down step on the metric since SINCE: shown, and waited for in Docker.
+metric_step() { # SINCE WHAT
+  wait_for "$2" 120 decided "$1" Applied
+  show_decision
+  wait_for "$(field to "$DECISION") running tasks" 120 replicas_are "$(field to "$DECISION")"
+}
+
+# Seconds since the epoch of an ISO 8601 time.
+epoch() { date -u -d "$1" +%s; }
+
+# What the Scaler read last for the metric target (opsctl status), as a bare number.
+# The status's own metrics come first; the last decision's inputs (with older values) follow.
+metric_read() {
+  opsctl status "$SERVICE" --json 2>/dev/null | tr -d ' \n' | grep -o '"metrics":\[{[^]]*' | head -n 1 \
+    | sed -n 's/.*"value":\([-0-9.]*\).*/\1/p'
+}
+reads() { [[ $(metric_read) == "$1" ]]; }
+
+target_tracking() {
+  # The rate limit counts from the count 20 s ago: let the last change leave that period, so the steps read plainly.
+  local settle=$(($(epoch "$(field at "$DECISION")") + 21 - $(date -u +%s)))
+  ((settle <= 0)) || sleep "$settle"
+  say "Target tracking: the Scaler also reads demo_requests_per_second from Prometheus every 5 s, against a target of 10 per replica."
+  say "Raising the load to 60 requests/s, three times the 20 that 2 replicas carry: the formula asks for ceil(60 / 10) = 6, at most 2 more per 20 s."
+  local since; since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  set_load 60
+  metric_step "$since" "the first step up on the metric"
+  since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  metric_step "$since" "the second step up on the metric"
+  say "  Docker Swarm: $SERVICE runs $(replicas) tasks: the formula's count."
+
+  say "Lowering the load to 15 requests/s: the formula asks for 2, but for 45 s the highest recommendation (6) holds."
+  since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  set_load 15
+  wait_for "the stabilization window to be recorded" 60 decided "$since" Cooldown
+  show_decision
+  metric_step "$since" "the first step down on the metric"
+  since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  metric_step "$since" "the second step down on the metric"
+}
+
+pause_and_resume() {
+  say "Pausing $SERVICE (opsctl pause, as the operator of .local/secrets/operator_token), then raising the load again."
+  opsctl pause "$SERVICE" --reason "demo: hold the count during a deploy" | sed 's/^/         /'
+  local since; since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  set_load 60
+  wait_for "the Scaler to record that the pause holds" 60 decided "$since" Paused
+  show_decision
+  say "  Docker Swarm: $SERVICE still runs $(replicas) tasks."
+  set_load 15
+  wait_for "the Scaler to read the load back at 15" 60 reads 15
+  opsctl resume "$SERVICE" --reason "demo: deploy done" | sed 's/^/         /'
 }
 
 status() {
   local state
   state=$(docker service ls --filter "name=$SERVICE" --format '{{.Replicas}}' 2>/dev/null | head -n 1)
-  printf '%-17s %-7s %s\n' DEMO TASKS "RESPONSE TIME (make demo walks the loop; demo.sh set S changes it)"
-  printf '%-17s %-7s %s s\n' "$SERVICE" "${state:-down}" "$(cat "$VALUE_DIR/response_time_seconds" 2>/dev/null || echo -)"
+  printf '%-17s %-7s %-15s %s\n' DEMO TASKS "RESPONSE TIME" "LOAD (make demo walks the loop; demo.sh set S / load N change them)"
+  printf '%-17s %-7s %-15s %s\n' "$SERVICE" "${state:-down}" "$(cat "$VALUE_DIR/response_time_seconds" 2>/dev/null || echo -) s" \
+    "$(cat "$VALUE_DIR/requests_per_second" 2>/dev/null || echo -) requests/s"
 }
 
 case ${1:-} in
@@ -187,6 +250,7 @@ case ${1:-} in
   status) status ;;
   run) run ;;
   set) [[ ${2:-} =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "usage: demo.sh set SECONDS"; set_value "$2" ;;
+  load) [[ ${2:-} =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "usage: demo.sh load REQUESTS_PER_SECOND"; set_load "$2" ;;
   down) down ;;
-  *) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -23,6 +23,8 @@ up() {
   # shellcheck disable=SC1091
   source "$STATE/infra.env"
   mkdir -p "$LOGS" "$RUN" "$STATE/secrets"
+  # The local operator's credential: opsctl pause, resume, dry-run and scale are recorded as "operator".
+  [[ -s $STATE/secrets/operator_token ]] || (umask 077; openssl rand -hex 24 >"$STATE/secrets/operator_token")
   log "building ($CONFIGURATION)"
   dotnet build "$ROOT/Microservices.sln" -c "$CONFIGURATION" -v quiet -nologo >"$LOGS/build.log" 2>&1 \
     || { tail -n 40 "$LOGS/build.log" >&2; exit 1; }
@@ -36,11 +38,19 @@ up() {
       registration) extra=(ConfigFile="$ROOT/deploy/registration/report-exporters.json") ;;
       discovery-writer) extra=(DiscoveryWriter__OutputDirectory="$STATE/sd"
         DiscoveryWriter__StateDirectory="$STATE/discovery-writer" DiscoveryWriter__InstanceName=local) ;;
-      # The shipped policy, with the demo's pretix_web turning in seconds rather than minutes (`make demo`).
+      # The shipped policy, with the demo's pretix_web turning in seconds rather than minutes (`make demo`), and
+      # a metric target on the stand-in's requests per second: 10 per replica, at most 2 more or fewer per 20 s.
       scaler) extra=(ConfigFile="$ROOT/deploy/scaler/policy.json" Scaler__DockerHost="$PRETIXOPS_DOCKER_HOST"
-        Scaler__StateDirectory="$STATE/scaler" Scaler__InstanceName=local
-        Scaler__Services__pretix_web__Max=4 Scaler__Services__pretix_web__CooldownUp=00:00:30
-        Scaler__Services__pretix_web__CooldownDown=00:00:30 Scaler__Services__pretix_web__StabilizationWindow=00:00:45) ;;
+        Scaler__InstanceName=local Scaler__Prometheus__Url="$PRETIXOPS_PROMETHEUS_URL"
+        Scaler__Services__pretix_web__Max=6 Scaler__Services__pretix_web__CooldownUp=00:00:30
+        Scaler__Services__pretix_web__CooldownDown=00:00:30 Scaler__Services__pretix_web__StabilizationWindow=00:00:45
+        Scaler__Services__pretix_web__Metrics__0__Name=requests
+        Scaler__Services__pretix_web__Metrics__0__Query='max(demo_requests_per_second{job="pretix",service="pretix_web"})'
+        Scaler__Services__pretix_web__Metrics__0__TargetPerReplica=10 Scaler__Services__pretix_web__Metrics__0__Interval=00:00:05
+        Scaler__Services__pretix_web__ScaleUp__Limits__0__Step=2 Scaler__Services__pretix_web__ScaleUp__Limits__0__Period=00:00:20
+        Scaler__Services__pretix_web__ScaleDown__Limits__0__Step=2 Scaler__Services__pretix_web__ScaleDown__Limits__0__Period=00:00:20
+        Auth__Credentials__0__Name=operator Auth__Credentials__0__TokenFile="$STATE/secrets/operator_token"
+        Auth__Credentials__0__Roles__0=operate Auth__Credentials__0__Roles__1=read) ;;
       # Nodes of registrations are polled as in a swarm, on the local snmpd's port: the demo's tasks register
       # this machine's host name as their node.
       snmp-poller) extra=(SnmpPoller__InstanceName=local SnmpPoller__Discovery__Port="${PRETIXOPS_SNMPD_ENDPOINT##*:}") ;;

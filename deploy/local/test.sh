@@ -16,9 +16,10 @@ out=$STATE/logs/test.log
 if [[ -f $STATE/infra.env ]]; then
   "$ROOT/deploy/local/demo.sh" down
   "$ROOT/deploy/local/services.sh" down
-  # Their own queues would fill with the tests' events (registrations that never expire, other services'
-  # decisions) and hand them to `make up`'s services when they start again: removed, as a new replica's.
-  for queue in discovery-writer-local scaler-record-local snmp-poller-local; do
+  # Their own queues would fill with the tests' events (registrations that never expire) and hand them to
+  # `make up`'s services when they start again: removed, as a new replica's. (scaler-record-local and
+  # scaler-faults are an earlier Scaler's: its journal replaced them.)
+  for queue in discovery-writer-local snmp-poller-local scaler-record-local scaler-faults; do
     curl -fsS -o /dev/null -X DELETE -u "$PRETIXOPS_RABBITMQ_USER:$(cat "$PRETIXOPS_RABBITMQ_PASSWORD_FILE")" \
       "http://$PRETIXOPS_RABBITMQ_HOST:$PRETIXOPS_RABBITMQ_MGMT_PORT/api/queues/%2F/$queue" 2>/dev/null || true
   done

@@ -71,23 +71,19 @@ internal static class Machine
         var dll = Path.Combine(Root, "services", project, "bin", "Release", "net10.0", $"PretixOps.{project}.dll");
         var process = Start("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"], settings);
         var address = new Uri($"http://127.0.0.1:{port}/");
-        try
-        {
-            await WaitReadyAsync(address, readyPath);
-        }
-        catch (InvalidOperationException)
-        {
-            Stop(process);
-            throw;
-        }
-
+        await WaitOrStopAsync(process, address, readyPath);
         return (process, address);
     }
 
+    /// <summary>
+    /// Polls every 20 ms, for up to a minute: the Scaler's start time is measured with it, and a refused connection
+    /// (nothing listening yet) costs next to nothing.
+    /// </summary>
     public static async Task WaitReadyAsync(Uri address, string path = "healthz/ready")
     {
-        using var http = new HttpClient();
-        for (var i = 0; i < 600; i++)
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromMinutes(1))
         {
             try
             {
@@ -97,14 +93,51 @@ internal static class Machine
                     return;
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
             }
 
-            await Task.Delay(100);
+            await Task.Delay(20);
         }
 
         throw new InvalidOperationException($"{address} did not become ready");
+    }
+
+    /// <summary>Debian's Prometheus on a free port with <paramref name="configuration"/> as its prometheus.yml, once it is ready.</summary>
+    public static async Task<(Process Process, Uri Address)> StartPrometheusAsync(string folder, string configuration)
+    {
+        var config = Path.Combine(folder, "prometheus.yml");
+        await File.WriteAllTextAsync(config, configuration);
+        var address = new Uri($"http://127.0.0.1:{FreePort()}/");
+        var process = Start("prometheus", [$"--config.file={config}", $"--storage.tsdb.path={Path.Combine(folder, "prometheus-data")}",
+            $"--web.listen-address={address.Authority}"]);
+        await WaitOrStopAsync(process, address, "-/ready");
+        return (process, address);
+    }
+
+    /// <summary>Debian's Alertmanager on a free port, gossip off, with <paramref name="configuration"/> as its alertmanager.yml.</summary>
+    public static async Task<(Process Process, Uri Address)> StartAlertmanagerAsync(string folder, string configuration)
+    {
+        var config = Path.Combine(folder, "alertmanager.yml");
+        await File.WriteAllTextAsync(config, configuration);
+        var address = new Uri($"http://127.0.0.1:{FreePort()}/");
+        var process = Start("prometheus-alertmanager", [$"--config.file={config}", $"--storage.path={Path.Combine(folder, "alertmanager-data")}",
+            $"--web.listen-address={address.Authority}", "--cluster.listen-address="]);
+        await WaitOrStopAsync(process, address, "-/ready");
+        return (process, address);
+    }
+
+    private static async Task WaitOrStopAsync(Process process, Uri address, string path)
+    {
+        try
+        {
+            await WaitReadyAsync(address, path);
+        }
+        catch (InvalidOperationException)
+        {
+            Stop(process);
+            throw;
+        }
     }
 
     /// <summary>Peak resident memory (VmHWM) of a process, in MiB.</summary>

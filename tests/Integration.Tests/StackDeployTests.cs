@@ -85,6 +85,31 @@ public sealed partial class StackDeployTests(StackDeployTests.StackDeployment st
             Assert.Equal("quorum", row.Type);
             Assert.True(row.Consumers != "0", $"{queue} has no consumer");
         }
+
+        // The Scaler's journal: a stream the cluster replicates, read by both replicas.
+        Assert.True(queues.TryGetValue("scaler-journal", out var journal), "no stream scaler-journal");
+        Assert.Equal(("stream", "2"), (journal.Type, journal.Consumers));
+    }
+
+    [Fact]
+    public async Task The_two_scalers_agree_on_one_leader_and_opsctl_inside_either_shows_the_same_status()
+    {
+        var containers = await stack.Docker.WithLabelAsync($"com.docker.swarm.service.name={StackDeployment.Name}_scaler", ("status", "running"));
+        Assert.Equal(2, containers.Count);
+
+        var replicas = new List<JsonElement>();
+        foreach (var container in containers)
+        {
+            var answer = await Eventually.ValueAsync(
+                () => Cli.DockerAsync("exec", container.ID, "opsctl", "status", "pretix_web", "--json"),
+                result => result.ExitCode == 0 && result.Output.Contains("\"leaderInstance\":\"", StringComparison.Ordinal));
+            Assert.True(answer.ExitCode == 0, answer.Output);
+            using var status = JsonDocument.Parse(answer.Output);
+            replicas.Add(status.RootElement.GetProperty("replica").Clone());
+        }
+
+        Assert.Single(replicas, r => r.GetProperty("leader").GetBoolean());
+        Assert.Single(replicas.Select(r => r.GetProperty("leaderInstance").GetString()).Distinct());
     }
 
     [GeneratedRegex("\"connection_name\",\"([^\"]*)\"")]
@@ -174,7 +199,7 @@ public sealed partial class StackDeployTests(StackDeployTests.StackDeployment st
 
         private static readonly string[] Secrets =
         [
-            "rabbitmq_password", "rabbitmq_erlang_cookie", "api_token", "alertmanager_webhook_password", "grafana_webhook_token",
+            "rabbitmq_password", "rabbitmq_erlang_cookie", "api_token", "operator_token", "alertmanager_webhook_password", "grafana_webhook_token",
             "grafana_webhook_hmac", "grafana_admin_password", "snmp_community", "pretix_cfg", "pretix_metrics_password", "postgres_password",
             "pretix_db_password", "repmgr_password", "pgpool_admin_password", "redis_password", "elastic_password", "kibana_password",
         ];

@@ -194,12 +194,15 @@ public sealed class ReconcilerTests : IDisposable
     }
 
     [Fact]
-    public async Task A_service_docker_does_not_have_is_recorded_as_failed_once_and_looked_for_again()
+    public async Task A_service_docker_does_not_have_is_recorded_as_failed_once_when_something_asks_for_it()
     {
         var rig = new ScalerRig(new Dictionary<string, string?> { ["Scaler:Services:pretix_gone:Max"] = "3" });
         using (rig)
         {
             await rig.ElectAsync();
+            await rig.Reconciler.PassAsync(["pretix_gone"], true, rig.Leadership.Term!);
+            Assert.Empty(rig.State.Query("pretix_gone", null, null, null, 10));
+            await rig.Journal.AppendAsync(new AlertFiring("a1", "pretix_gone", "gone", Policy.Direction.Up, ScalerRig.T0, ScalerRig.T0), CancellationToken.None);
             await rig.Reconciler.PassAsync(["pretix_gone"], true, rig.Leadership.Term!);
             await rig.Reconciler.PassAsync(["pretix_gone"], true, rig.Leadership.Term!);
 

@@ -92,6 +92,23 @@ public sealed class ScaleControllerTests
     }
 
     [Fact]
+    public void With_metric_targets_the_alerts_hold_for_their_window_and_then_leave_the_count_to_the_metrics()
+    {
+        // An episode took the service to 3; the load asks for 2 all along (15 at 10 per replica).
+        var policy = Policy(metrics: [PerReplica("requests", 10)], change: p => p.ScaleDown = new ScalingLimits
+        {
+            Limits = [new RateLimit { Step = "2", Period = TimeSpan.FromSeconds(20) }],
+        });
+        var ended = new EndedAlert("a", T0);
+        var simulation = new ControllerSimulation(policy, 6).Run(T0, T0.AddMinutes(8), TimeSpan.FromSeconds(10),
+            _ => new ServiceSignals([], ended, [new MetricReading("requests", 15, T0, 0, null)], ControlState.None, null));
+
+        // The alert's window to minute 5, then the metric's rate limit (-2 per 20 s), not the alert's step and cooldown.
+        Assert.Equal([(300.0, 6, 4), (320.0, 4, 2)], simulation.Scales.Select(s => ((s.At - T0).TotalSeconds, s.From, s.To)));
+        Assert.Equal("metric-down", simulation.Decisions.Last(d => d.Decision.ChangesReplicas).Decision.Code);
+    }
+
+    [Fact]
     public void Without_any_alert_episode_the_alerts_leave_the_count_alone()
     {
         var decision = ScaleController.Decide(Policy(), ServiceSignals.None, ServiceHistory.Empty, 5, T0);

@@ -5,9 +5,10 @@ namespace PretixOps.Scaler.Control;
 
 /// <summary>
 /// The alert rules' say, level-triggered: while any up alert fires, one step up per <c>CooldownUp</c>; while a down
-/// rule's alert fires (and no up alert), one step down per <c>CooldownDown</c>; once no up alert has been in force
-/// for the <c>StabilizationWindow</c> (since the last one ended, or the last step up), one step down per
-/// <c>CooldownDown</c> back to the floor. An alert not repeated within <c>AlertStaleAfter</c> has stopped counting.
+/// rule's alert fires (and no up alert), one step down per <c>CooldownDown</c>; after an up alert ended, nothing goes
+/// down for the <c>StabilizationWindow</c>; then, for a service without metric targets, one step down per
+/// <c>CooldownDown</c> back to the floor (with metric targets, the count is theirs). An alert not repeated within
+/// <c>AlertStaleAfter</c> has stopped counting.
 /// </summary>
 internal static class AlertSignal
 {
@@ -47,18 +48,20 @@ internal static class AlertSignal
             return null;
         }
 
-        var reasonAt = lastUp is { } stepped && stepped > ended.At ? stepped : ended.At;
-        if (now < reasonAt + policy.StabilizationWindow)
+        var until = ReasonAt(policy, ended, lastUp) + policy.StabilizationWindow;
+        if (now < until)
         {
-            var until = reasonAt + policy.StabilizationWindow;
             return new Proposal(current, HoldsDown: true, "alert-down", "", ended.AlertId,
                 new Refusal(ScaleOutcome.Cooldown, "stabilization-alert",
-                    $"stabilization: a reason to scale up was in force until {reasonAt:O}; scaling down waits until {until:O}",
+                    $"stabilization: a reason to scale up was in force until {until - policy.StabilizationWindow:O}; scaling down waits until {until:O}",
                     ended.AlertId));
         }
 
-        return StepDown(policy, current, lastDown, now,
-            $"no up alert since {ended.At:O} (stabilization window {policy.StabilizationWindow} passed)", ended.AlertId);
+        // With metric targets the count is theirs once the window has passed; alone, the alerts lead it back to the floor.
+        return policy.Metrics.Count > 0
+            ? null
+            : StepDown(policy, current, lastDown, now, $"no up alert since {ended.At:O} (stabilization window {policy.StabilizationWindow} passed)",
+                ended.AlertId);
     }
 
     /// <summary>When the alert clocks end: cooldowns run from the last steps, the window from the last reason to scale up.</summary>
@@ -69,9 +72,17 @@ internal static class AlertSignal
             return null;
         }
 
-        var reasonAt = history.LastStep(up: true) is { } stepped && stepped > ended.At ? stepped : ended.At;
-        return reasonAt + policy.StabilizationWindow is var until && until > now ? until : null;
+        var until = ReasonAt(policy, ended, history.LastStep(up: true)) + policy.StabilizationWindow;
+        return until > now ? until : null;
     }
+
+    /// <summary>
+    /// When the last reason to scale up was in force: the last up alert's end, or, for a service the alerts alone
+    /// lead, a later step up (an operator's, say), which the window then protects too. With metric targets, their own
+    /// stabilization protects their steps.
+    /// </summary>
+    private static DateTimeOffset ReasonAt(ServicePolicy policy, EndedAlert ended, DateTimeOffset? lastUp) =>
+        policy.Metrics.Count == 0 && lastUp is { } stepped && stepped > ended.At ? stepped : ended.At;
 
     /// <summary>The episodes that count now, oldest first: a stale one (no repeat within AlertStaleAfter) does not.</summary>
     public static IReadOnlyList<AlertEpisode> Firing(ServicePolicy policy, IReadOnlyList<AlertEpisode> alerts, DateTimeOffset now) =>

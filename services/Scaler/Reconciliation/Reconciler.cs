@@ -226,8 +226,14 @@ public sealed class Reconciler : BackgroundService
         var now = _clock.GetUtcNow();
         if (state is null)
         {
-            await _writer.RecordAsync(name, Refusal(ScaleOutcome.Failed, "not-found",
-                $"Docker has no service named {name}; it is looked for again at every reconcile."), term);
+            // A service of the policy that is not deployed (yet) is only worth a record when something asks for it.
+            var signals = _journal.State.Signals(name, []);
+            var missing = Refusal(ScaleOutcome.Failed, "not-found", $"Docker has no service named {name}; it is looked for again at every reconcile.");
+            if (signals.Request is not null || signals.Alerts.Count > 0)
+            {
+                await _writer.RecordAsync(name, missing with { RequestId = signals.Request?.RequestId }, term);
+            }
+
             return;
         }
 
