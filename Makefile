@@ -49,6 +49,9 @@ bench: infra ## run every benchmark against its peer in one go; one report, .loc
 	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll registration
 	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll alerts
 	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll scaler
+	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll scaler-signals
+	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll scaler-cost
+	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll scaler-journal
 	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll replay
 	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll snmp
 	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll report

@@ -23,11 +23,31 @@ public static class ServiceHost
         if (builder.Configuration["ConfigFile"] is { Length: > 0 } file)
         {
             var sources = builder.Configuration.Sources;
-            var json = new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource { Path = Path.GetFullPath(file), Optional = false };
+            var loaded = false;
+            // Read again when it changes: the Scaler's policy takes a saved file at once (services that read their
+            // settings once, at start, are unaffected).
+            var json = new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
+            {
+                Path = Path.GetFullPath(file),
+                Optional = false,
+                ReloadOnChange = true,
+                // A save caught half-written (or a typo) must not crash the service from the file watcher's thread:
+                // the failure is kept for whoever reads the reloaded settings (ConfigFileReload), and refused there.
+                OnLoadException = context =>
+                {
+                    if (loaded)
+                    {
+                        ConfigFileReload.Failed(context.Exception);
+                        context.Ignore = true;
+                    }
+                },
+            };
             json.ResolveFileProvider();
             // Before the environment and command line, so those still override the file.
             var position = sources.ToList().FindIndex(s => s is Microsoft.Extensions.Configuration.EnvironmentVariables.EnvironmentVariablesConfigurationSource);
+            // The configuration manager reads a source as it is added: a file that cannot be read stops the start here.
             sources.Insert(position < 0 ? sources.Count : position, json);
+            loaded = true;
         }
     }
 

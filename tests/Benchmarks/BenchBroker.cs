@@ -36,8 +36,11 @@ internal sealed class BenchBroker : IAsyncDisposable
     /// <summary>A journal stream name no other Scaler uses.</summary>
     public static string NewJournal() => $"scaler-journal-bench-{Guid.NewGuid():N}"[..29];
 
-    /// <summary>A queue as the management API shows it (its counts are refreshed every few seconds), or null when there is none.</summary>
-    public async Task<JsonElement?> QueueAsync(string queue)
+    /// <summary>
+    /// A queue's messages (ready and unacknowledged; a stream's entries) as the management API counts them, refreshed
+    /// every few seconds; null when there is no such queue or no count yet.
+    /// </summary>
+    public async Task<long?> MessagesAsync(string queue)
     {
         using var response = await _management.GetAsync(QueuePath(queue));
         if (response.StatusCode == HttpStatusCode.NotFound)
@@ -47,7 +50,7 @@ internal sealed class BenchBroker : IAsyncDisposable
 
         response.EnsureSuccessStatusCode();
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return json.RootElement.Clone();
+        return json.RootElement.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Number ? messages.GetInt64() : null;
     }
 
     /// <summary>A Scaler's journal outlives the Scaler: it is deleted by name (DELETE /api/queues/vhost/name).</summary>

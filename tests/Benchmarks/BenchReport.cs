@@ -12,7 +12,7 @@ namespace PretixOps.Benchmarks;
 /// </summary>
 internal static partial class BenchReport
 {
-    private static readonly string[] Parts = ["registration", "alerts", "scaler", "replay", "snmp"];
+    private static readonly string[] Parts = ["registration", "alerts", "scaler", "scaler-signals", "scaler-cost", "scaler-journal", "replay", "snmp"];
 
     public static async Task<int> RunAsync()
     {

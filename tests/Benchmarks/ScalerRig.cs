@@ -57,7 +57,7 @@ internal static class ScalerRig
         builder.Configuration["Messaging:PasswordFile"] = Machine.Infra["PRETIXOPS_RABBITMQ_PASSWORD_FILE"];
         builder.Configuration["Messaging:VirtualHost"] = broker.VirtualHost;
         builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(new ServiceInfo("bench-" + name, DefaultPort: 0));
+        builder.Services.AddSingleton(new PretixOps.ServiceDefaults.ServiceInfo("bench-" + name, DefaultPort: 0));
         builder.AddMessaging();
         return builder.Build();
     }
@@ -73,6 +73,21 @@ internal static class ScalerRig
             .Where(l => l.StartsWith(metric + "{", StringComparison.Ordinal) || l.StartsWith(metric + " ", StringComparison.Ordinal))
             .Where(l => having is null || l.Contains(having, StringComparison.Ordinal))
             .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Polls every 100 ms until <paramref name="done"/>; after a minute without it, fails with <paramref name="failure"/>.</summary>
+    public static async Task WaitAsync(Func<Task<bool>> done, string failure)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!await done())
+        {
+            if (clock.Elapsed > TimeSpan.FromMinutes(1))
+            {
+                throw new TimeoutException(failure);
+            }
+
+            await Task.Delay(100);
+        }
     }
 
     public static double Percentile(IReadOnlyCollection<double> values, double p)

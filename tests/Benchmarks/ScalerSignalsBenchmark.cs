@@ -64,7 +64,7 @@ internal static class ScalerSignalsBenchmark
             started.Add(scaler.Process);
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
             // The first step must be a change the Scaler sees: it has read the low value through Prometheus first.
-            await WaitAsync(async () => await ScalerRig.MetricAsync(http, scaler.Address, "pretixops_scaler_metric_value", $"service=\"{metricService}\"") == Low,
+            await ScalerRig.WaitAsync(async () => await ScalerRig.MetricAsync(http, scaler.Address, "pretixops_scaler_metric_value", $"service=\"{metricService}\"") == Low,
                 "the Scaler never read the gauge through Prometheus");
 
             var metricTimes = new List<double>();
@@ -207,20 +207,6 @@ internal static class ScalerSignalsBenchmark
             """;
     }
 
-    private static async Task WaitAsync(Func<Task<bool>> done, string failure)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await done())
-        {
-            if (clock.Elapsed > StepTimeout)
-            {
-                throw new TimeoutException(failure);
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
     private static string Report(int steps, List<double> metric, List<double> alert)
     {
         var (metricP50, alertP50) = (ScalerRig.Percentile(metric, 0.5), ScalerRig.Percentile(alert, 0.5));
@@ -249,9 +235,12 @@ internal static class ScalerSignalsBenchmark
         }
         report.AppendLine();
         report.AppendLine(CultureInfo.InvariantCulture,
-            $"- each step (s), metric / alert path: {string.Join(", ", metric.Zip(alert, (m, a) => $"{m:N1} / {a:N1}"))}; odd steps go up " +
+            $"- each step (s), metric / alert path: {string.Join(", ", metric.Zip(alert, (m, a) => string.Create(CultureInfo.InvariantCulture, $"{m:N1} / {a:N1}")))}; odd steps go up " +
             $"(metric target {Low:0} per replica: 1 to {Math.Ceiling(High / Low):0} replicas; the alert fires: 1 to 2), even steps back down " +
-            "(stabilization window and cooldowns 0).");
+            $"(stabilization window and cooldowns 0).");
+        report.AppendLine("- the steps fall at random phases of the scrape, but Prometheus's scrape and evaluation and the Scaler's query " +
+            "each keep a clock of their own, whose phase to the others is set when they start: between runs the p50 of a path moves by up " +
+            "to one interval (5 s).");
         report.AppendLine("- the HPA and KEDA rows are their intervals, not latencies: a step waits up to one interval to be seen, and with HPA " +
             "the metric itself may be up to metrics-server's resolution old. The ratio sets our measured p50 against that interval.");
         return report.ToString();

@@ -250,6 +250,52 @@ public sealed class ScalerTests : IAsyncLifetime
         Assert.All(labelled, label => Assert.True(spec.Spec.Labels.ContainsKey(label), $"{label} was added by the CLI and lost"));
     }
 
+    [Fact]
+    public async Task A_saved_policy_file_takes_effect_and_a_bad_or_half_written_one_is_refused_naming_the_field_while_the_old_one_stays()
+    {
+        var folder = Directory.CreateTempSubdirectory("pretixops-policy-").FullName;
+        try
+        {
+            var file = Path.Combine(folder, "policy.json");
+            await WritePolicyAsync(file, max: 3);
+            var scaler = await _harness.StartScalerAsync(new Dictionary<string, string?>
+            {
+                ["Scaler__Journal__Stream"] = _harness.Journal,
+                ["Scaler__ReconcileInterval"] = "00:00:01",
+                ["ConfigFile"] = file,
+            });
+            await _harness.PublishAsync(_harness.Fired("reload"));
+            Assert.Equal(3, await _harness.ReplicasWhenAsync(3));
+            await ScalerHarness.DecisionsWhenAsync(scaler, d => d.Any(x => x.Outcome == ScaleOutcome.AtMaximum));
+
+            await WritePolicyAsync(file, max: 1);
+            var refused = await Eventually.ValueAsync(() => scaler.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative)),
+                m => m.Contains($"pretixops_scaler_policy_refused{{field=\"Scaler:Services:{Web}:Max\"}} 1", StringComparison.Ordinal));
+            Assert.Contains($"pretixops_scaler_policy_refused{{field=\"Scaler:Services:{Web}:Max\"}} 1", refused, StringComparison.Ordinal);
+            await File.WriteAllTextAsync(file, "{ \"Scaler\": { \"Services\": ");
+            await Eventually.ValueAsync(() => scaler.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative)),
+                m => m.Contains("pretixops_scaler_policy_refused{field=\"ConfigFile\"} 1", StringComparison.Ordinal));
+            Assert.Contains(scaler.Output, l => l.Contains("Scaler policy reload refused", StringComparison.Ordinal));
+            Assert.Equal(3, await _harness.ReplicasAsync());
+            Assert.False(scaler.HasExited);
+
+            await WritePolicyAsync(file, max: 5);
+            Assert.Equal(5, await _harness.ReplicasWhenAsync(5));
+            Assert.DoesNotContain("pretixops_scaler_policy_refused{", await scaler.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative)),
+                StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private Task WritePolicyAsync(string file, int max) => File.WriteAllTextAsync(file, $$"""
+        { "Scaler": {
+            "Services": { "{{Web}}": { "Min": 2, "Max": {{max}}, "CooldownUp": "00:00:00", "StabilizationWindow": "00:10:00" } },
+            "Rules": [ { "Name": "web-labelled", "Labels": { "service": "{{Web}}", "scale_action": "up" }, "Service": "{{Web}}" } ] } }
+        """);
+
     private static async Task<double> ConflictsAsync(ServiceProcess scaler)
     {
         var line = (await scaler.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative)))

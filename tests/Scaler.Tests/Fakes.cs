@@ -184,11 +184,19 @@ internal sealed class InMemoryJournal(ControllerState state) : IJournal
 
     public Task WhenCaughtUp(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task<long> AppendAsync(JournalEntry entry, CancellationToken cancellationToken)
+    /// <summary>How long an append takes to come back, as the broker's confirm and the stream's delivery do.</summary>
+    public TimeSpan AppendDelay { get; set; }
+
+    public async Task<long> AppendAsync(JournalEntry entry, CancellationToken cancellationToken)
     {
         if (Unavailable)
         {
             throw new JournalUnavailableException("the broker is away (test).");
+        }
+
+        if (AppendDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(AppendDelay, cancellationToken);
         }
 
         long offset;
@@ -202,7 +210,7 @@ internal sealed class InMemoryJournal(ControllerState state) : IJournal
         }
 
         Applied?.Invoke(entry, service);
-        return Task.FromResult(offset);
+        return offset;
     }
 
     /// <summary>A replica that reads this journal from its first entry: what a standby or a restart knows.</summary>

@@ -53,6 +53,16 @@ public sealed class ReconcilerTests : IDisposable
     }
 
     [Fact]
+    public async Task Deliveries_of_one_alert_taken_in_at_once_write_one_entry()
+    {
+        _rig.Journal.AppendDelay = TimeSpan.FromMilliseconds(50);
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => _rig.FireAsync("e1"))));
+
+        Assert.Single(_rig.Journal.Entries.OfType<AlertFiring>());
+    }
+
+    [Fact]
     public async Task A_repeat_after_a_quarter_of_the_stale_time_moves_the_last_sighting_and_nothing_else()
     {
         await _rig.ElectAsync();

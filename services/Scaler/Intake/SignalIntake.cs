@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using PretixOps.Contracts;
 using PretixOps.Scaler.Journal;
 using PretixOps.Scaler.Policy;
@@ -16,6 +17,8 @@ public sealed class SignalIntake(IJournal journal, PolicyStore policies, TimePro
     private static readonly Counter Signals = Metrics.CreateCounter(
         "pretixops_scaler_signals_total", "Signals taken in, by kind and result (recorded, repeat, ended, no_rule).", "kind", "result");
 
+    private readonly ConcurrentDictionary<string, Lazy<Task>> _recording = new(StringComparer.Ordinal);
+
     private ControllerState State => journal.State;
 
     public async Task FiredAsync(AlertFired alert, CancellationToken cancellationToken)
@@ -30,17 +33,44 @@ public sealed class SignalIntake(IJournal journal, PolicyStore policies, TimePro
         }
 
         var service = rule.Service!;
-        var (ended, firing) = State.Episode(service, alert.AlertId);
-        var now = clock.GetUtcNow();
         var staleAfter = policy.Services[service].AlertStaleAfter;
-        if (ended || (firing is not null && now - firing.LastSeen < staleAfter / 4))
+        bool Recorded()
         {
-            Signals.WithLabels("alert_fired", ended ? "ended" : "repeat").Inc();
+            var (ended, firing) = State.Episode(service, alert.AlertId);
+            return ended || (firing is not null && clock.GetUtcNow() - firing.LastSeen < staleAfter / 4);
+        }
+
+        if (Recorded())
+        {
+            Signals.WithLabels("alert_fired", "repeat").Inc();
             return;
         }
 
-        await journal.AppendAsync(new AlertFiring(alert.AlertId, service, rule.Name!, rule.Direction, alert.StartsAt, now) { At = now }, cancellationToken);
-        Signals.WithLabels("alert_fired", "recorded").Inc();
+        // Deliveries of one alert handled at once share one append: the first writes (if, by then, it still must),
+        // the others wait for it, so a burst of repeats is one entry.
+        var mine = new Lazy<Task>(async () =>
+        {
+            if (!Recorded())
+            {
+                var now = clock.GetUtcNow();
+                await journal.AppendAsync(new AlertFiring(alert.AlertId, service, rule.Name!, rule.Direction, alert.StartsAt, now) { At = now },
+                    CancellationToken.None);
+            }
+        });
+        var shared = _recording.GetOrAdd(alert.AlertId, mine);
+        try
+        {
+            await shared.Value.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            if (shared == mine)
+            {
+                _recording.TryRemove(KeyValuePair.Create(alert.AlertId, mine));
+            }
+        }
+
+        Signals.WithLabels("alert_fired", shared == mine ? "recorded" : "repeat").Inc();
     }
 
     public async Task ResolvedAsync(AlertResolved alert, CancellationToken cancellationToken)

@@ -26,10 +26,16 @@ public interface IJournal
     event Action<JournalEntry, string?>? Applied;
 }
 
-/// <summary>Whether this replica leads (acts), and its term while it does.</summary>
-public interface ILeadership
+/// <summary>The journal cannot take an entry now (the broker is away): nothing was recorded, so nothing may be acknowledged or done.</summary>
+public sealed class JournalUnavailableException : Exception
 {
-    LeaderTerm? Term { get; }
+    public JournalUnavailableException(string message)
+        : base(message)
+    {
+    }
 
-    event Action? Changed;
+    public JournalUnavailableException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
 }

@@ -136,6 +136,12 @@ public sealed class StreamJournal(
         await consume.BasicQosAsync(0, 500, false, stoppingToken);
         var consumer = new AsyncEventingBasicConsumer(consume);
         consumer.ReceivedAsync += (_, delivery) => OnDeliveryAsync(consume, delivery);
+        // The broker cancels the consumer when the stream is deleted or its leader moves: read again from where we were.
+        consumer.UnregisteredAsync += (_, _) =>
+        {
+            lost.Cancel();
+            return Task.CompletedTask;
+        };
         // From the first entry on a fresh replica; after a reconnect, from the one after the last applied.
         object from = state.LastOffset >= 0 ? state.LastOffset + 1 : "first";
         await consume.BasicConsumeAsync(Stream, autoAck: false, consumerTag: "", noLocal: false, exclusive: false,
@@ -206,7 +212,18 @@ public sealed class StreamJournal(
             }
             else
             {
-                service = state.Apply(entry, offset);
+                try
+                {
+                    service = state.Apply(entry, offset);
+                }
+#pragma warning disable CA1031 // one entry this replica cannot fold in must not stop it from following the journal
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    logger.LogError(e, "Journal entry {Type} at offset {Offset} could not be applied; skipped", entry.GetType().Name, offset);
+                    state.Skip(offset);
+                }
+
                 EntriesApplied.WithLabels(entry.GetType().Name).Inc();
                 if (_waiters.TryGetValue(entry.Id, out var waiter))
                 {
@@ -221,18 +238,4 @@ public sealed class StreamJournal(
     }
 
     private sealed record Session(IConnection Connection, IChannel Publish, CancellationToken Lost);
-}
-
-/// <summary>The journal cannot take an entry now (the broker is away): nothing was recorded, so nothing may be acknowledged or done.</summary>
-public sealed class JournalUnavailableException : Exception
-{
-    public JournalUnavailableException(string message)
-        : base(message)
-    {
-    }
-
-    public JournalUnavailableException(string message, Exception inner)
-        : base(message, inner)
-    {
-    }
 }

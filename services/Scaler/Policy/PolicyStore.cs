@@ -49,7 +49,9 @@ public sealed class PolicyStore : IDisposable
     /// <summary>Reads the configuration again; what a file change does, callable directly.</summary>
     public void Reload()
     {
-        var (fresh, problems) = ValidatedOptions.BindAndValidate<ScalerOptions>(_configuration, ScalerOptions.Section);
+        var (fresh, problems) = ConfigFileReload.Take() is { } unreadable
+            ? (null, [$"ConfigFile: cannot be read: {unreadable}"])
+            : ValidatedOptions.BindAndValidate<ScalerOptions>(_configuration, ScalerOptions.Section);
         lock (_gate)
         {
             foreach (var field in _refusedFields)

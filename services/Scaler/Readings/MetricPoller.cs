@@ -83,8 +83,12 @@ public sealed class MetricPoller(PolicyStore policies, IMetricSource source, Met
         }
         catch (MetricQueryException e)
         {
-            logger.LogWarning("Metric {Metric} of {Service} not read: {Reason}", target.Name, service, e.Message);
-            readings.Fail(service, target.Name!, e.Reason, e.Message, clock.GetUtcNow());
+            // Said when it starts failing and now and then while it goes on; every failure is in the metrics.
+            var failures = readings.Fail(service, target.Name!, e.Reason, e.Message, clock.GetUtcNow());
+            if (failures == 1 || failures % 60 == 0)
+            {
+                logger.LogWarning("Metric {Metric} of {Service} not read ({Failures} in a row): {Reason}", target.Name, service, failures, e.Message);
+            }
         }
         finally
         {

@@ -39,7 +39,8 @@ public sealed class MetricReadings
         }
     }
 
-    public void Fail(string service, string metric, string reason, string error, DateTimeOffset at)
+    /// <summary>Records a failed reading; returns how many in a row have failed now.</summary>
+    public int Fail(string service, string metric, string reason, string error, DateTimeOffset at)
     {
         var before = _readings.GetValueOrDefault((service, metric));
         var failures = (before?.ConsecutiveFailures ?? 0) + 1;
@@ -47,6 +48,7 @@ public sealed class MetricReadings
         Failures.WithLabels(service, metric).Set(failures);
         Errors.WithLabels(service, metric, reason).Inc();
         Changed?.Invoke(service);
+        return failures;
     }
 
     /// <summary>Forgets the readings of targets the policy no longer has (or whose query changed).</summary>
