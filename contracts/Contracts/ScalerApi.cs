@@ -39,8 +39,11 @@ public sealed record MetricStatus(
 
 public sealed record WindowStatus(string Name, int? Min, int? Max, DateTimeOffset Until);
 
-/// <param name="By">Who set the controls last (a named credential); null when they are the policy's own.</param>
-public sealed record ControlStatus(bool Paused, int? PausedAt, bool DryRun, string? By, string? Reason, DateTimeOffset? At);
+/// <param name="By">Who paused or resumed the service last (a named credential), why and when; null when the policy's own.</param>
+/// <param name="DryRunBy">Who turned dry run on or off last, why and when; null when the policy's own.</param>
+public sealed record ControlStatus(
+    bool Paused, int? PausedAt, bool DryRun, string? By, string? Reason, DateTimeOffset? At,
+    string? DryRunBy = null, string? DryRunReason = null, DateTimeOffset? DryRunAt = null);
 
 /// <summary>When the clocks that hold the service end; null where none runs.</summary>
 public sealed record ClockStatus(DateTimeOffset? CooldownUpEndsAt, DateTimeOffset? CooldownDownEndsAt, DateTimeOffset? StabilizationEndsAt);

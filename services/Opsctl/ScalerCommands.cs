@@ -20,6 +20,9 @@ public static partial class OpsctlCommands
     private const int DefaultPage = 100;
     private const int MaxPage = 1000;
 
+    /// <summary>How far back --follow asks again: longer than a change takes from its decision to Docker's answer.</summary>
+    private static readonly TimeSpan Lookback = TimeSpan.FromMinutes(5);
+
     private static readonly Argument<string> ScalerService = new("service") { Description = "A service the Scaler's policy names, such as pretix_web" };
     private static readonly Option<string> Reason = new("--reason") { Description = "Why, for the record (one line)", Required = true };
 
@@ -174,8 +177,12 @@ public static partial class OpsctlCommands
         Row("Metrics", Lines(s.Metrics.Select(m =>
             $"{Metric(m)}{(m.At is { } at ? $" at {Time(at)}" : "")}{(m.SourceHealthy ? "" : ", source failing")}: {m.Query}")));
         Row("Windows", Lines(s.Windows.Select(Window)));
-        Row("Controls", (s.Controls is { Paused: false, DryRun: false } ? $"acting on its policy{(s.Controls.By is { } by ? $", as set by {by}" : "")}"
-            : Controls(s.Controls)) + (s.Controls.At is { } set ? $" at {Time(set)}" : "") + (s.Controls.Reason is { } reason ? $": {reason}" : ""));
+        Row("Controls", Lines([
+            s.Controls.Paused ? Controls(s.Controls with { DryRun = false }) : $"not paused{(s.Controls.By is { } by ? $" (resumed by {by})" : "")}",
+            .. s.Controls.At is { } set ? [$"  at {Time(set)}{(s.Controls.Reason is { } reason ? $": {reason}" : "")}"] : Array.Empty<string>(),
+            s.Controls.DryRun ? Controls(s.Controls with { Paused = false }) : $"not in dry run{(s.Controls.DryRunBy is { } dry ? $" (turned off by {dry})" : "")}",
+            .. s.Controls.DryRunAt is { } dryAt ? [$"  at {Time(dryAt)}{(s.Controls.DryRunReason is { } why ? $": {why}" : "")}"] : Array.Empty<string>(),
+        ]));
         Row("Clocks", Lines(Clocks(s.Clocks)));
         Row("Last decision", s.LastDecision is { } d
             ? $"{Time(d.At)} {OutcomeOf(d)} {d.From} -> {d.To}: {d.Reason} (trigger {d.Trigger}, rule {d.Code})"
@@ -211,18 +218,19 @@ public static partial class OpsctlCommands
         return $"{w.Name}{(bounds.Count > 0 ? $" ({string.Join(", ", bounds)})" : "")} until {Time(w.Until)}";
     }
 
+    /// <summary>Each control with who set it: a pause and a dry run may come from two people.</summary>
     private static string Controls(ControlStatus c)
     {
         var held = new List<string>();
         if (c.Paused)
         {
-            held.Add(c.PausedAt is { } count ? $"paused at {count}" : "paused");
+            held.Add($"{(c.PausedAt is { } count ? $"paused at {count}" : "paused")} by {c.By ?? "the policy"}");
         }
         if (c.DryRun)
         {
-            held.Add("dry run");
+            held.Add($"dry run by {c.DryRunBy ?? "the policy"}");
         }
-        return held.Count == 0 ? "-" : $"{string.Join(", ", held)} by {c.By ?? "the policy"}";
+        return held.Count == 0 ? "-" : string.Join(", ", held);
     }
 
     private static IEnumerable<string> Clocks(ClockStatus clocks)
@@ -341,8 +349,9 @@ public static partial class OpsctlCommands
                 {
                     return 0;
                 }
-                // Every page since the newest seen: a burst of decisions within a second is not cut at a page.
-                var fresh = (await control.DecisionsAsync(filter with { Since = newest, Limit = MaxPage }, allPages: true, ct)).Decisions
+                // Every page since a little before the newest seen (seen ones skipped by id): a burst within a second is not
+                // cut at a page, and a change carries the time it was decided but is recorded once Docker took it, later.
+                var fresh = (await control.DecisionsAsync(filter with { Since = newest - Lookback, Limit = MaxPage }, allPages: true, ct)).Decisions
                     .Where(d => seen.Add(d.Value.DecisionId)).Reverse().ToList();
                 if (fresh.Count > 0)
                 {

@@ -43,8 +43,16 @@ public sealed class AccessOptions : IValidatableObject
         }
 
         var names = new HashSet<string>(StringComparer.Ordinal);
+        // One token, one identity: a token shared by two credentials (or with the shared tokens) would make who asked ambiguous.
+        var tokens = new HashSet<string>(TokenSet.Problem(Tokens, TokensFile) is null ? ResolveTokens() : [], StringComparer.Ordinal);
         for (var i = 0; i < Credentials.Count; i++)
         {
+            if (Credentials[i].Problems().All(p => p.Field != nameof(Credential.Token)) && !tokens.Add(Credentials[i].ResolveToken()))
+            {
+                yield return new ValidationResult("is a token another credential (or Auth:Tokens) has already; each credential needs its own.",
+                    [$"Credentials:{i}:Token"]);
+            }
+
             foreach (var (field, message) in Credentials[i].Problems())
             {
                 yield return new ValidationResult(message, [$"Credentials:{i}:{field}"]);

@@ -190,7 +190,8 @@ public sealed class ScalerCommandTests : IDisposable
         Assert.Contains("Last decision", output, StringComparison.Ordinal);
         Assert.Contains("Cooldown x 4 3 -> 3: cooling down.", output, StringComparison.Ordinal);
         Assert.Contains("3 to 6 now (policy 2 to 6)", output, StringComparison.Ordinal);
-        Assert.Contains("acting on its policy, as set by alice at 2026-11-26 09:59:00Z: sale over", output, StringComparison.Ordinal);
+        Assert.Contains("not paused (resumed by alice)", output, StringComparison.Ordinal);
+        Assert.Contains("at 2026-11-26 09:59:00Z: sale over", output, StringComparison.Ordinal);
 
         var (jsonCode, json, _) = await RunAsync(scaler, "status", "pretix_web", "--json");
         Assert.Equal(0, jsonCode);

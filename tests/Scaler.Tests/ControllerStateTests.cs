@@ -32,7 +32,7 @@ public sealed class ControllerStateTests : IDisposable
         Assert.Equal(_rig.State.LastDecision(ScalerRig.Web)?.Offset, standby.LastDecision(ScalerRig.Web)?.Offset);
         Assert.Equal(_rig.State.History(ScalerRig.Web).Scales, standby.History(ScalerRig.Web).Scales);
         var signals = standby.Signals(ScalerRig.Web, []);
-        Assert.Equal(("alertmanager:e1:2026-06-05T11:59:00.000Z", true, "alice"), (signals.LastUpAlertEnded?.AlertId, signals.Controls.DryRun, signals.Controls.By));
+        Assert.Equal(("alertmanager:e1:2026-06-05T11:59:00.000Z", true, "alice"), (signals.LastUpAlertEnded?.AlertId, signals.Controls.DryRun, signals.Controls.DryRunBy));
         Assert.Equal((_rig.State.Epoch, _rig.State.Incarnation), (standby.Epoch, standby.Incarnation));
     }
 
@@ -49,6 +49,32 @@ public sealed class ControllerStateTests : IDisposable
         Assert.Empty(_rig.State.Signals(ScalerRig.Web, []).Alerts);
         // The intake did not even write the second firing: the journal already says the episode ended.
         Assert.Equal(2, _rig.Journal.Entries.OfType<AlertFiring>().Count());
+    }
+
+    [Fact]
+    public async Task A_resolution_delivered_again_does_not_move_the_end_of_the_episode()
+    {
+        await _rig.FireAsync("e1");
+        await _rig.ResolveAsync("e1");
+        var ended = _rig.State.Signals(ScalerRig.Web, []).LastUpAlertEnded;
+
+        _rig.Clock.Advance(TimeSpan.FromMinutes(3));
+        var again = new AlertEnded("alertmanager:e1:2026-06-05T11:59:00.000Z", ScalerRig.Web, "web-labelled", Direction.Up) { At = _rig.Clock.GetUtcNow() };
+        await _rig.Journal.AppendAsync(again, CancellationToken.None);
+
+        Assert.Equal(ended, _rig.State.Signals(ScalerRig.Web, []).LastUpAlertEnded);
+    }
+
+    [Fact]
+    public void A_policy_file_caught_missing_is_refused_and_the_policy_stays()
+    {
+        _rig.Set("ConfigFile", "/nonexistent/policy.json");
+        _rig.ReloadConfiguration();
+
+        Assert.Equal(4, _rig.Policies.Current.Services[ScalerRig.Web].Max);
+        Assert.Contains("pretixops_scaler_policy_refused{field=\"ConfigFile\"} 1", Metrics(), StringComparison.Ordinal);
+        _rig.Set("ConfigFile", null);
+        _rig.ReloadConfiguration();
     }
 
     [Fact]

@@ -23,7 +23,10 @@ internal sealed class FakeSwarm : ISwarm
     /// <summary>Every call fails as a stopped dockerd's would, until set back.</summary>
     public bool Down { get; set; }
 
-    /// <summary>Updates that changed the service.</summary>
+    /// <summary>The next update is taken, but its answer is lost (a timeout after Docker committed it).</summary>
+    public bool LoseNextAnswer { get; set; }
+
+    /// <summary>Updates that changed the service's replica count (not those that changed only its labels).</summary>
     public int Updates => Volatile.Read(ref _updates);
 
     public FakeSwarm With(string service, int replicas, bool global = false)
@@ -122,7 +125,17 @@ internal sealed class FakeSwarm : ISwarm
             }
 
             _services[state.Name] = (replicas, current.Global, current.Version + 1, merged);
-            _updates++;
+            if (replicas != current.Replicas)
+            {
+                _updates++;
+            }
+
+            if (LoseNextAnswer)
+            {
+                LoseNextAnswer = false;
+                throw new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.");
+            }
+
             return true;
         }
     }

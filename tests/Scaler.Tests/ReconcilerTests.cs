@@ -142,6 +142,44 @@ public sealed class ReconcilerTests : IDisposable
     }
 
     [Fact]
+    public async Task An_update_whose_answer_was_lost_is_settled_from_the_labels_and_not_applied_twice()
+    {
+        await _rig.ElectAsync();
+        await _rig.FireAsync("e1");
+        _rig.Swarm.LoseNextAnswer = true;
+
+        await _rig.PassAsync();
+        _rig.Clock.Advance(TimeSpan.FromSeconds(2));
+        await _rig.PassAsync();
+
+        // The update landed though its answer did not: recorded as applied, the cooldown started, no second step.
+        Assert.Equal((3, 1), (_rig.Swarm.Replicas(ScalerRig.Web), _rig.Swarm.Updates));
+        Assert.Single(_rig.Decisions, d => d.Decision.Outcome == ScaleOutcome.Applied);
+        Assert.DoesNotContain(_rig.Journal.Entries, e => e is DecisionAbandoned);
+        Assert.Single(_rig.State.History(ScalerRig.Web).Scales);
+    }
+
+    [Fact]
+    public async Task A_new_leader_writes_its_epoch_before_judging_an_older_ones_intent_so_that_intents_update_cannot_land_after()
+    {
+        var old = await _rig.ElectAsync("scaler-1");
+        var seen = await _rig.Swarm.InspectAsync(ScalerRig.Web, CancellationToken.None);
+        var intent = Decision(2, 3);
+        await _rig.Journal.AppendAsync(new DecisionMade(old.Epoch, intent, "alert-up", null, Intent: true), CancellationToken.None);
+
+        var term = await _rig.ElectAsync("scaler-2");
+        await _rig.PassAsync();
+        // The old leader's update, in flight with the version it read, arrives now.
+        var late = await _rig.Swarm.TryUpdateAsync(seen, 3, new Dictionary<string, string> { [Reconciler.DecisionLabel] = intent.DecisionId.ToString() },
+            CancellationToken.None);
+
+        Assert.False(late);
+        Assert.Equal(2, _rig.Swarm.Replicas(ScalerRig.Web));
+        Assert.Equal($"{_rig.State.Incarnation}/{term.Epoch}", _rig.Swarm.Labels(ScalerRig.Web)[Reconciler.EpochLabel]);
+        Assert.Contains(_rig.Journal.Entries, e => e is DecisionAbandoned a && a.DecisionId == intent.DecisionId);
+    }
+
+    [Fact]
     public async Task Another_writers_update_in_between_is_retried_on_the_new_version()
     {
         await _rig.ElectAsync();

@@ -101,7 +101,7 @@ public sealed class ScaleControllerTests
         });
         var ended = new EndedAlert("a", T0);
         var simulation = new ControllerSimulation(policy, 6).Run(T0, T0.AddMinutes(8), TimeSpan.FromSeconds(10),
-            _ => new ServiceSignals([], ended, [new MetricReading("requests", 15, T0, 0, null)], ControlState.None, null));
+            now => new ServiceSignals([], ended, [new MetricReading("requests", 15, now, 0, null)], ControlState.None, null));
 
         // The alert's window to minute 5, then the metric's rate limit (-2 per 20 s), not the alert's step and cooldown.
         Assert.Equal([(300.0, 6, 4), (320.0, 4, 2)], simulation.Scales.Select(s => ((s.At - T0).TotalSeconds, s.From, s.To)));
@@ -165,7 +165,7 @@ public sealed class ScaleControllerTests
         var policy = Policy(max: 10, metrics: [PerReplica("requests", 10)], change: p =>
             p.ScaleUp = new ScalingLimits { Limits = [new RateLimit { Step = "2", Period = TimeSpan.FromMinutes(1) }] });
 
-        var simulation = new ControllerSimulation(policy, 2).Run(T0, T0.AddMinutes(5), TimeSpan.FromSeconds(15), _ => Readings(("requests", 100)));
+        var simulation = new ControllerSimulation(policy, 2).Run(T0, T0.AddMinutes(5), TimeSpan.FromSeconds(15), now => ReadingsAt(now, ("requests", 100)));
 
         Assert.Equal([(0, 2, 4), (1, 4, 6), (2, 6, 8), (3, 8, 10)], simulation.Steps(T0));
         Assert.Contains(simulation.Decisions, d => d.Decision is { Outcome: ScaleOutcome.Cooldown, Code: "rate-limit-up" });
@@ -190,7 +190,7 @@ public sealed class ScaleControllerTests
         var policy = Policy(max: 10, metrics: [PerReplica("requests", 10)]);
         double Load(DateTimeOffset now) => now < T0.AddMinutes(2) ? 60 : now < T0.AddMinutes(4) ? 30 : 20;
 
-        var simulation = new ControllerSimulation(policy, 6).Run(T0, T0.AddMinutes(12), Tick, now => Readings(("requests", Load(now))));
+        var simulation = new ControllerSimulation(policy, 6).Run(T0, T0.AddMinutes(12), Tick, now => ReadingsAt(now, ("requests", Load(now))));
 
         // 6 was asked for until minute 2, 3 until minute 4: each counts for five minutes more.
         Assert.Equal([(7, 6, 3), (9, 3, 2)], simulation.Steps(T0));
@@ -293,6 +293,35 @@ public sealed class ScaleControllerTests
         Assert.Contains("the max in force is 3 (window nightly-maintenance)", decision.Reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void When_a_window_that_raised_the_floor_closes_the_service_returns_to_its_min_after_the_stabilization_window()
+    {
+        // Friday 17:00-23:00 in Lisbon is 16:00-22:00 UTC in June: the sale's floor of 4, then back to 2.
+        var policy = Policy(change: p => p.Schedules =
+        [
+            new ScheduleWindow { Name = "friday-sale", Days = "Fri", Start = "17:00", End = "23:00", TimeZone = "Europe/Lisbon", Min = 4 },
+        ]);
+        var start = new DateTimeOffset(2026, 6, 5, 21, 50, 0, TimeSpan.Zero);
+
+        var simulation = new ControllerSimulation(policy, 4).Run(start, start.AddMinutes(30), Tick, _ => ServiceSignals.None);
+
+        Assert.Equal([(15, 4, 3), (20, 3, 2)], simulation.Steps(start));
+        Assert.Equal("schedule:friday-sale", simulation.Decisions.First(d => d.Decision.ChangesReplicas).Decision.Trigger);
+    }
+
+    [Fact]
+    public void A_reading_not_renewed_for_three_intervals_is_a_failing_source_not_a_value_in_force()
+    {
+        var policy = Policy(max: 10, metrics: [PerReplica("requests", 10)]);
+
+        var fresh = ScaleController.Decide(policy, Readings(("requests", 10)), ServiceHistory.Empty, 6, T0.AddSeconds(30));
+        var stale = ScaleController.Decide(policy, Readings(("requests", 10)), ServiceHistory.Empty, 6, T0.AddMinutes(1));
+
+        Assert.Equal(1, fresh.MetricRecommendation);
+        Assert.Equal((ScaleOutcome.Held, 6), (stale.Outcome, stale.To));
+        Assert.StartsWith("stale: last read at", stale.Inputs.Metrics.Single().Error, StringComparison.Ordinal);
+    }
+
     // --- controls and operators -----------------------------------------------------------------
 
     [Fact]
@@ -322,7 +351,7 @@ public sealed class ScaleControllerTests
     [Fact]
     public void Dry_run_records_the_change_and_makes_none()
     {
-        var signals = Firing(Up("a", T0)) with { Controls = new ControlState(null, null, true, "alice", "trying the policy", T0) };
+        var signals = Firing(Up("a", T0)) with { Controls = new ControlState(null, null, true, null, null, null, "alice", "trying the policy", T0) };
 
         var decision = ScaleController.Decide(Policy(), signals, ServiceHistory.Empty, 2, T0);
 
@@ -387,6 +416,9 @@ public sealed class ScaleControllerTests
 
     private static ServiceSignals Firing(params AlertEpisode[] alerts) => ServiceSignals.None with { Alerts = alerts };
 
-    private static ServiceSignals Readings(params (string Name, double Value)[] readings) =>
-        ServiceSignals.None with { Metrics = [.. readings.Select(r => new MetricReading(r.Name, r.Value, T0, 0, null))] };
+    private static ServiceSignals Readings(params (string Name, double Value)[] readings) => ReadingsAt(T0, readings);
+
+    /// <summary>Readings taken at <paramref name="at"/>: in a simulation, at each tick, as the poller renews them.</summary>
+    private static ServiceSignals ReadingsAt(DateTimeOffset at, params (string Name, double Value)[] readings) =>
+        ServiceSignals.None with { Metrics = [.. readings.Select(r => new MetricReading(r.Name, r.Value, at, 0, null))] };
 }

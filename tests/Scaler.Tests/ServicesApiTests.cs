@@ -155,6 +155,20 @@ public sealed class ServicesApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
     }
 
+    [Theory]
+    [InlineData("/v1/decisions?since=yesterday", "since")]
+    [InlineData("/v1/decisions?limit=many", "limit")]
+    [InlineData("/v1/decisions?before=-1", "before")]
+    [InlineData("/v1/decisions?outcome=Sideways", "outcome")]
+    public async Task A_bad_query_parameter_is_a_problem_naming_it(string path, string field)
+    {
+        using var response = await Client(Shared).GetAsync(new Uri(path, UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(field, out _), problem.RootElement.ToString());
+    }
+
     private HttpClient Client(string token)
     {
         var client = _factory.CreateClient();

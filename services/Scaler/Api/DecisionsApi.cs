@@ -16,10 +16,14 @@ public static class DecisionsApi
 
     public static IEndpointRouteBuilder MapDecisionsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/decisions", (HttpContext context, string? service, DateTimeOffset? since, string? outcome, int? limit, long? before,
+        // Every parameter is read as text and parsed here, so a bad one is a problem naming it, not a bare 400.
+        app.MapGet("/v1/decisions", (HttpContext context, string? service, string? since, string? outcome, string? limit, string? before,
             IJournal journal) =>
         {
             var errors = new Dictionary<string, string[]>();
+            var from = QueryValues.Time(since, "since", errors);
+            var size = QueryValues.Number(limit, "limit", 1, MaxLimit, errors) ?? DefaultLimit;
+            var cursor = QueryValues.Number(before, "before", 0, long.MaxValue, errors);
             if (service is not null && !Names.IsValid(service))
             {
                 errors["service"] = [Names.Rule];
@@ -38,23 +42,12 @@ public static class DecisionsApi
                 }
             }
 
-            if (limit is < 1 or > MaxLimit)
-            {
-                errors["limit"] = [$"must be between 1 and {MaxLimit}."];
-            }
-
-            if (before is < 0)
-            {
-                errors["before"] = ["must be a cursor from a Link header (0 or more)."];
-            }
-
             if (errors.Count > 0)
             {
                 return Problems.Validation(errors);
             }
 
-            var size = limit ?? DefaultLimit;
-            var page = journal.State.Query(service, since, parsed, before, size);
+            var page = journal.State.Query(service, from, parsed, cursor, (int)size);
             if (page.Count == size)
             {
                 var next = context.Request.Query

@@ -74,7 +74,7 @@ public static class ServicesApi
     /// seconds (default 30): the decision follows in <c>GET /v1/decisions</c> with that TriggerKey.
     /// </summary>
     private static async Task<IResult> ScaleAsync(
-        string name, int? wait, HttpContext context, PolicyStore policies, SignalIntake intake, IJournal journal, TimeProvider clock)
+        string name, string? wait, HttpContext context, PolicyStore policies, SignalIntake intake, IJournal journal, TimeProvider clock)
     {
         var read = await ReadAsync<ScaleBody>(context, name, policies);
         if (read.Error is not null)
@@ -92,10 +92,7 @@ public static class ServicesApi
             errors[body.Replicas is null ? "delta" : "replicas"] = ["must be between 0 and 1000 (delta: -1000 to 1000)."];
         }
 
-        if (wait is < 0 or > 300)
-        {
-            errors["wait"] = ["must be between 0 and 300 seconds."];
-        }
+        var seconds = QueryValues.Number(wait, "wait", 0, 300, errors) ?? 30;
 
         if (RequireReason(body.Reason, errors) is { } invalid)
         {
@@ -105,7 +102,7 @@ public static class ServicesApi
         var requestId = $"operator:{Guid.NewGuid()}";
         var caller = Caller.Of(context);
         await intake.RequestAsync(requestId, name, body.Replicas, body.Delta, caller.Name!, body.Reason!, context.RequestAborted);
-        var deadline = clock.GetUtcNow() + TimeSpan.FromSeconds(wait ?? 30);
+        var deadline = clock.GetUtcNow() + TimeSpan.FromSeconds(seconds);
         while (true)
         {
             if (journal.State.DecisionFor(requestId) is { } decision)

@@ -77,7 +77,7 @@ public sealed class StatusReport(
         return new ServiceStatus(
             name,
             current?.Replicas,
-            decision is null ? null : decision.Outcome is ScaleOutcome.Applied or ScaleOutcome.DryRun or ScaleOutcome.Paused ? decision.To : decision.From,
+            decision?.Desired,
             decision?.Outcome?.ToString(),
             decision?.Reason ?? (dockerError is null ? $"Docker has no service named {name}." : $"Docker does not answer: {dockerError}"),
             policy.Min,
@@ -95,7 +95,8 @@ public sealed class StatusReport(
             })],
             [.. bounds.Windows.Select(w => new WindowStatus(w.Window.Name!, w.Window.Min, w.Window.Max, w.Until))],
             new ControlStatus(signals.Controls.Paused ?? policy.Paused, signals.Controls.PauseReplicas, signals.Controls.DryRun ?? policy.DryRun,
-                signals.Controls.By, signals.Controls.Reason, signals.Controls.At),
+                signals.Controls.By, signals.Controls.Reason, signals.Controls.At,
+                signals.Controls.DryRunBy, signals.Controls.DryRunReason, signals.Controls.DryRunAt),
             decision?.Clocks is { } clocks ? new ClockStatus(clocks.CooldownUpEndsAt, clocks.CooldownDownEndsAt, clocks.StabilizationEndsAt) : new ClockStatus(null, null, null),
             signals.Request is not null,
             state.LastDecision(name)?.Recorded(),

@@ -5,10 +5,11 @@ namespace PretixOps.Scaler.Control;
 
 /// <summary>
 /// The alert rules' say, level-triggered: while any up alert fires, one step up per <c>CooldownUp</c>; while a down
-/// rule's alert fires (and no up alert), one step down per <c>CooldownDown</c>; after an up alert ended, nothing goes
-/// down for the <c>StabilizationWindow</c>; then, for a service without metric targets, one step down per
-/// <c>CooldownDown</c> back to the floor (with metric targets, the count is theirs). An alert not repeated within
-/// <c>AlertStaleAfter</c> has stopped counting.
+/// rule's alert fires (and no up alert), one step down per <c>CooldownDown</c>; after a reason to scale up ended (an up
+/// alert resolved or went stale, a schedule window that raised the floor closed), nothing goes down for the
+/// <c>StabilizationWindow</c>; then, for a service without metric targets, one step down per <c>CooldownDown</c> back to
+/// the floor (with metric targets, the count is theirs). An alert not repeated within <c>AlertStaleAfter</c> has
+/// stopped counting.
 /// </summary>
 internal static class AlertSignal
 {
@@ -42,32 +43,32 @@ internal static class AlertSignal
             return StepDown(policy, current, lastDown, now, $"rule {down.Rule} firing since {down.Since:O}", down.AlertId);
         }
 
-        if (LastUpEnded(policy, signals, now) is not { } ended)
+        if (LastReasonEnded(policy, signals, now) is not { } ended)
         {
-            // No up alert ever ended for this service: the alerts have nothing to say about its count.
+            // No reason to scale up ever ended for this service: nothing here says its count is more than it needs.
             return null;
         }
 
         var until = ReasonAt(policy, ended, lastUp) + policy.StabilizationWindow;
         if (now < until)
         {
-            return new Proposal(current, HoldsDown: true, "alert-down", "", ended.AlertId,
+            return new Proposal(current, HoldsDown: true, "alert-down", "", ended.Trigger,
                 new Refusal(ScaleOutcome.Cooldown, "stabilization-alert",
                     $"stabilization: a reason to scale up was in force until {until - policy.StabilizationWindow:O}; scaling down waits until {until:O}",
-                    ended.AlertId));
+                    ended.Trigger));
         }
 
         // With metric targets the count is theirs once the window has passed; alone, the alerts lead it back to the floor.
         return policy.Metrics.Count > 0
             ? null
-            : StepDown(policy, current, lastDown, now, $"no up alert since {ended.At:O} (stabilization window {policy.StabilizationWindow} passed)",
-                ended.AlertId);
+            : StepDown(policy, current, lastDown, now, $"{ended.What} at {ended.At:O} (stabilization window {policy.StabilizationWindow} passed)",
+                ended.Trigger);
     }
 
     /// <summary>When the alert clocks end: cooldowns run from the last steps, the window from the last reason to scale up.</summary>
     public static DateTimeOffset? StabilizationEnd(ServicePolicy policy, ServiceSignals signals, ServiceHistory history, DateTimeOffset now)
     {
-        if (Firing(policy, signals.Alerts, now).Any(a => a.Direction == Direction.Up) || LastUpEnded(policy, signals, now) is not { } ended)
+        if (Firing(policy, signals.Alerts, now).Any(a => a.Direction == Direction.Up) || LastReasonEnded(policy, signals, now) is not { } ended)
         {
             return null;
         }
@@ -81,27 +82,32 @@ internal static class AlertSignal
     /// lead, a later step up (an operator's, say), which the window then protects too. With metric targets, their own
     /// stabilization protects their steps.
     /// </summary>
-    private static DateTimeOffset ReasonAt(ServicePolicy policy, EndedAlert ended, DateTimeOffset? lastUp) =>
+    private static DateTimeOffset ReasonAt(ServicePolicy policy, EndedReason ended, DateTimeOffset? lastUp) =>
         policy.Metrics.Count == 0 && lastUp is { } stepped && stepped > ended.At ? stepped : ended.At;
 
     /// <summary>The episodes that count now, oldest first: a stale one (no repeat within AlertStaleAfter) does not.</summary>
     public static IReadOnlyList<AlertEpisode> Firing(ServicePolicy policy, IReadOnlyList<AlertEpisode> alerts, DateTimeOffset now) =>
         [.. alerts.Where(a => now < a.LastSeen + policy.AlertStaleAfter).OrderBy(a => a.Since).ThenBy(a => a.AlertId, StringComparer.Ordinal)];
 
-    /// <summary>The last up episode that ended: resolved, or gone stale (it ended when it went stale).</summary>
-    private static EndedAlert? LastUpEnded(ServicePolicy policy, ServiceSignals signals, DateTimeOffset now)
+    /// <summary>
+    /// The last reason to scale up that ended: an up episode resolved, or gone stale (it ended when it went stale), or a
+    /// schedule window that raised the floor closed (looked for over the longest window a policy may set, and a day).
+    /// </summary>
+    private static EndedReason? LastReasonEnded(ServicePolicy policy, ServiceSignals signals, DateTimeOffset now)
     {
         var stale = signals.Alerts
             .Where(a => a.Direction == Direction.Up && now >= a.LastSeen + policy.AlertStaleAfter)
-            .Select(a => new EndedAlert(a.AlertId, a.LastSeen + policy.AlertStaleAfter))
-            .MaxBy(a => a.At);
-        return (signals.LastUpAlertEnded, stale) switch
-        {
-            (null, var s) => s,
-            (var r, null) => r,
-            var (r, s) => s.At > r.At ? s : r,
-        };
+            .Select(a => new EndedReason(a.AlertId, a.LastSeen + policy.AlertStaleAfter, $"the up alert {a.AlertId} went stale"));
+        var resolved = signals.LastUpAlertEnded is { } r ? [new EndedReason(r.AlertId, r.At, $"no up alert since {r.AlertId} ended")] : Array.Empty<EndedReason>();
+        var closed = policy.Schedules
+            .Where(w => w.Min is not null)
+            .Select(w => (Window: w, At: w.OpenUntil(now) is null ? w.LastClosedAt(now, ServicePolicy.LongestClock * 2) : null))
+            .Where(w => w.At is not null)
+            .Select(w => new EndedReason($"schedule:{w.Window.Name}", w.At!.Value, $"window {w.Window.Name} closed"));
+        return stale.Concat(resolved).Concat(closed).MaxBy(e => e.At);
     }
+
+    private sealed record EndedReason(string Trigger, DateTimeOffset At, string What);
 
     private static Proposal StepDown(ServicePolicy policy, int current, DateTimeOffset? lastDown, DateTimeOffset now, string why, string trigger)
     {

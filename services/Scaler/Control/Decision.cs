@@ -24,6 +24,9 @@ public sealed record Decision(
     string? RequestId = null,
     string? TriggerKey = null)
 {
+    /// <summary>The count the controller wants: where a change, a dry run or a pause points, else where the service is.</summary>
+    public int Desired => Outcome is ScaleOutcome.Applied or ScaleOutcome.DryRun or ScaleOutcome.Paused ? To : From;
+
     /// <summary>Docker is to be changed.</summary>
     public bool ChangesReplicas => Outcome == ScaleOutcome.Applied && To != From;
 

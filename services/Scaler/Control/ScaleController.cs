@@ -47,15 +47,15 @@ public static class ScaleController
                 return context.Change(frozen, "pause-at", $"paused at {frozen} by {controls.By}: {controls.Reason}", by);
             }
 
-            if (signals.Request is { } pending && Requested(context, bounds, pending) is var asked && !Moves(asked))
+            var would = signals.Request is { } pending
+                ? Requested(context, bounds, pending)
+                : Automatic(context, signals, history, metrics.Proposal, bounds, now);
+            if (signals.Request is not null && !Moves(would))
             {
                 // A request the bounds refuse (or one for the count it has) is answered as such, pause or not.
-                return asked;
+                return would;
             }
 
-            var would = signals.Request is { } request
-                ? Requested(context, bounds, request)
-                : Automatic(context, signals, history, metrics.Proposal, bounds, now);
             return Moves(would)
                 ? context.Refuse(ScaleOutcome.Paused, would.To, "paused",
                     $"paused by {controls.By ?? "the policy"}{(controls.At is { } at ? $" since {at:O}" : "")}{(controls.Reason is { } why ? $" ({why})" : "")}; would scale {current} -> {would.To}: {would.Reason}",

@@ -28,7 +28,7 @@ internal static class TargetTracking
         var unread = false;
         foreach (var target in policy.Metrics)
         {
-            var reading = signals.Metrics.FirstOrDefault(r => r.Name == target.Name);
+            var reading = Fresh(signals.Metrics.FirstOrDefault(r => r.Name == target.Name), target, now);
             if (reading is { Healthy: true, Value: { } value })
             {
                 var replicas = Recommend(target, value, current, policy.Tolerance);
@@ -91,6 +91,21 @@ internal static class TargetTracking
         }
 
         return new Result(proposal, inputs, raw, stabilizedUntil);
+    }
+
+    /// <summary>
+    /// A reading not renewed for three intervals is a failing source, not a value still in force: whatever stopped the
+    /// readings, the count must not follow an old number (each missed interval counts as a failure).
+    /// </summary>
+    private static MetricReading? Fresh(MetricReading? reading, MetricTarget target, DateTimeOffset now)
+    {
+        if (reading is not { At: { } at } || now - at <= target.Interval * 3)
+        {
+            return reading;
+        }
+
+        var missed = (int)Math.Min(int.MaxValue, (now - at) / target.Interval);
+        return reading with { Value = null, ConsecutiveFailures = Math.Max(reading.ConsecutiveFailures, missed), Error = $"stale: last read at {at:O}" };
     }
 
     /// <summary>

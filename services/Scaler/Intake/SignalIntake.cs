@@ -7,7 +7,8 @@ using Prometheus;
 namespace PretixOps.Scaler.Intake;
 
 /// <summary>
-/// Turns what arrives (alerts, an operator's request, a control) into journal entries. A message is done once the
+/// Turns what arrives (alerts, an operator's request, a control) into journal entries, once this replica has read the
+/// journal (what it checks a message against is then whole). A message is done once the
 /// signal it carries is in the journal: not once Docker changed, which the reconcile loop sees to. What changes
 /// nothing is not written again: a repeat of a firing alert (Alertmanager's <c>repeat_interval</c>, a redelivery)
 /// only moves the episode's last sighting, and that at most every quarter of <c>AlertStaleAfter</c>.
@@ -25,6 +26,7 @@ public sealed class SignalIntake(IJournal journal, PolicyStore policies, TimePro
     {
         ArgumentNullException.ThrowIfNull(alert);
         AlertRules.Require(nameof(AlertFired), alert.AlertId, alert.Name, alert.Labels);
+        await journal.WhenCaughtUp(cancellationToken);
         var policy = policies.Current;
         if (policy.RuleFor(alert.Name, alert.Labels) is not { } rule)
         {
@@ -77,6 +79,7 @@ public sealed class SignalIntake(IJournal journal, PolicyStore policies, TimePro
     {
         ArgumentNullException.ThrowIfNull(alert);
         AlertRules.Require(nameof(AlertResolved), alert.AlertId, alert.Name, alert.Labels);
+        await journal.WhenCaughtUp(cancellationToken);
         if (policies.Current.RuleFor(alert.Name, alert.Labels) is not { } rule)
         {
             Signals.WithLabels("alert_resolved", "no_rule").Inc();
@@ -101,6 +104,7 @@ public sealed class SignalIntake(IJournal journal, PolicyStore policies, TimePro
     /// <returns>True when it waits for the controller to decide; false when it was refused or seen before.</returns>
     public async Task<bool> RequestAsync(string requestId, string service, int? replicas, int? delta, string by, string reason, CancellationToken cancellationToken)
     {
+        await journal.WhenCaughtUp(cancellationToken);
         if (State.IsHandled(requestId))
         {
             Signals.WithLabels("operator_request", "repeat").Inc();

@@ -91,9 +91,9 @@ public sealed class ControllerState(TimeSpan retention)
                         : new AlertEpisode(firing.AlertId, firing.Rule, firing.Direction, firing.Since, firing.SeenAt);
                     return firing.Service;
                 }
-            case AlertEnded ended:
+            case AlertEnded ended when _endedAlerts.TryAdd(ended.AlertId, ended.At):
                 {
-                    _endedAlerts[ended.AlertId] = ended.At;
+                    // Once: a redelivered resolution must not move the end (and the stabilization window) later.
                     var record = Service(ended.Service);
                     record.Firing.Remove(ended.AlertId);
                     if (ended.Direction == Direction.Up && (record.LastUpAlertEnded is null || ended.At > record.LastUpAlertEnded.At))
@@ -107,13 +107,18 @@ public sealed class ControllerState(TimeSpan retention)
                 {
                     var record = Service(control.Service);
                     var before = record.Controls;
+                    var paused = control.Paused is not null;
+                    var dryRun = control.DryRun is not null;
                     record.Controls = new ControlState(
                         control.Paused ?? before.Paused,
                         control.Paused switch { true => control.PauseReplicas, false => null, null => before.PauseReplicas },
                         control.DryRun ?? before.DryRun,
-                        control.By,
-                        control.Reason,
-                        control.At);
+                        paused ? control.By : before.By,
+                        paused ? control.Reason : before.Reason,
+                        paused ? control.At : before.At,
+                        dryRun ? control.By : before.DryRunBy,
+                        dryRun ? control.Reason : before.DryRunReason,
+                        dryRun ? control.At : before.DryRunAt);
                     return control.Service;
                 }
             case OperatorRequested request when _handled.TryAdd(request.RequestId, request.At):
@@ -174,14 +179,15 @@ public sealed class ControllerState(TimeSpan retention)
     private void AddFinal(DecisionMade made, long offset)
     {
         var decision = made.Decision;
-        if (_byId.ContainsKey(decision.DecisionId))
+        // Known already when applied again after a snapshot was taken in: its effects on the services (which the
+        // snapshot replaced) are made again, the record itself is not added twice.
+        if (!_byId.ContainsKey(decision.DecisionId))
         {
-            return;
+            var record = new DecisionRecord(decision, made.Code, made.RequestId, offset);
+            _decisions.Add(record);
+            _byId[decision.DecisionId] = record;
         }
 
-        var record = new DecisionRecord(decision, made.Code, made.RequestId, offset);
-        _decisions.Add(record);
-        _byId[decision.DecisionId] = record;
         if (made.Supersedes is { } previous && _byId.TryGetValue(previous.DecisionId, out var superseded))
         {
             superseded.Repeats = Math.Max(superseded.Repeats, previous.Repeats);
@@ -391,7 +397,7 @@ public sealed class ControllerState(TimeSpan retention)
         Replace(_endedAlerts, snapshot.EndedAlerts);
         Replace(_handled, snapshot.Handled);
         var unannounced = snapshot.Unannounced.ToHashSet();
-        foreach (var record in _decisions)
+        foreach (var record in _decisions.Where(d => d.Offset <= snapshot.UpTo))
         {
             record.Announced = !unannounced.Contains(record.Decision.DecisionId);
         }
@@ -483,13 +489,4 @@ public sealed class ControllerState(TimeSpan retention)
 
         public DecisionView View() => new(Decision, Code, RequestId, Offset, Repeats, LastRepeatAt);
     }
-}
-
-/// <summary>A recorded decision: the decision, the rule that made it, its place in the journal, and how often it repeated since.</summary>
-public sealed record DecisionView(ScaleDecisionRecorded Decision, string Code, string? RequestId, long Offset, int Repeats, DateTimeOffset? LastRepeatAt)
-{
-    /// <summary>As the API writes it.</summary>
-    public RecordedDecision Recorded() =>
-        new(Decision.DecisionId, Decision.Service, Decision.From, Decision.To, Decision.Outcome, Decision.Reason, Decision.Trigger, Decision.At,
-            Decision.TriggerKey, Decision.Inputs, Code, Repeats, LastRepeatAt);
 }

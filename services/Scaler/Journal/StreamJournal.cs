@@ -101,8 +101,9 @@ public sealed class StreamJournal(
         {
             try
             {
-                await RunSessionAsync(factory, endpoints, stoppingToken);
-                backoff = TimeSpan.FromSeconds(1);
+                // A session that connected starts the next attempt's backoff afresh: a broker that comes back after a
+                // restart is followed again within a second, not after the longest wait.
+                await RunSessionAsync(factory, endpoints, () => backoff = TimeSpan.FromSeconds(1), stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -119,7 +120,7 @@ public sealed class StreamJournal(
         }
     }
 
-    private async Task RunSessionAsync(ConnectionFactory factory, IList<AmqpTcpEndpoint> endpoints, CancellationToken stoppingToken)
+    private async Task RunSessionAsync(ConnectionFactory factory, IList<AmqpTcpEndpoint> endpoints, Action connected, CancellationToken stoppingToken)
     {
         await using var connection = await factory.CreateConnectionAsync(endpoints, stoppingToken);
         using var lost = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -149,6 +150,7 @@ public sealed class StreamJournal(
 
         _session = new Session(connection, publish, lost.Token);
         ConnectedGauge.Set(1);
+        connected();
         try
         {
             // Reading our own entry back proves everything before it was read.

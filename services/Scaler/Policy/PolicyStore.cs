@@ -49,9 +49,13 @@ public sealed class PolicyStore : IDisposable
     /// <summary>Reads the configuration again; what a file change does, callable directly.</summary>
     public void Reload()
     {
+        // A file caught missing (replaced by a rename, say) reads as empty, not as an error: the policy would lose every
+        // service it holds, so that is refused like a file that cannot be read.
         var (fresh, problems) = ConfigFileReload.Take() is { } unreadable
             ? (null, [$"ConfigFile: cannot be read: {unreadable}"])
-            : ValidatedOptions.BindAndValidate<ScalerOptions>(_configuration, ScalerOptions.Section);
+            : _configuration["ConfigFile"] is { Length: > 0 } file && !File.Exists(file)
+                ? (null, [$"ConfigFile: {file} is missing"])
+                : ValidatedOptions.BindAndValidate<ScalerOptions>(_configuration, ScalerOptions.Section);
         lock (_gate)
         {
             foreach (var field in _refusedFields)

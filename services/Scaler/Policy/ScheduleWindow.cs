@@ -74,6 +74,38 @@ public sealed class ScheduleWindow
         return days.Contains(local.AddDays(-1).DayOfWeek) && time < end ? At(today + end, zone) : null;
     }
 
+    /// <summary>
+    /// When the window last closed, at or before <paramref name="now"/>, looking back <paramref name="lookback"/> at
+    /// most; null when it did not close in that time. A floor that ends is a reason to scale up that ended.
+    /// </summary>
+    public DateTimeOffset? LastClosedAt(DateTimeOffset now, TimeSpan lookback)
+    {
+        var zone = System.TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
+        if (Cron is not null)
+        {
+            var duration = Duration ?? TimeSpan.Zero;
+            var opened = CronExpression.Parse(Cron).GetOccurrences(now - duration - lookback, now - duration, zone, fromInclusive: true, toInclusive: true)
+                .Cast<DateTimeOffset?>().LastOrDefault();
+            return opened + duration;
+        }
+
+        var days = ParseDays(Days!);
+        var start = ParseTime(Start!);
+        var end = ParseTime(End!);
+        var today = System.TimeZoneInfo.ConvertTime(now, zone).Date;
+        for (var back = 0; back <= (int)Math.Ceiling(lookback.TotalDays) + 1; back++)
+        {
+            var opened = today.AddDays(-back);
+            var closed = At(opened.AddDays(end > start ? 0 : 1) + end, zone);
+            if (days.Contains(opened.DayOfWeek) && closed <= now && closed >= now - lookback)
+            {
+                return closed;
+            }
+        }
+
+        return null;
+    }
+
     public IEnumerable<(string Field, string Problem)> Problems(int policyMin, int policyMax)
     {
         if (!Names.IsValid(Name))

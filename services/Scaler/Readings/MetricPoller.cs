@@ -81,10 +81,12 @@ public sealed class MetricPoller(PolicyStore policies, IMetricSource source, Met
             var value = await source.QueryAsync(target.Query!, cancellationToken);
             readings.Record(service, target.Name!, value, clock.GetUtcNow());
         }
-        catch (MetricQueryException e)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // Said when it starts failing and now and then while it goes on; every failure is in the metrics.
-            var failures = readings.Fail(service, target.Name!, e.Reason, e.Message, clock.GetUtcNow());
+            // Whatever went wrong is a failed reading, never a dead loop whose last value stays in force. Said when it
+            // starts failing and now and then while it goes on; every failure is in the metrics.
+            var reason = e is MetricQueryException query ? query.Reason : "internal";
+            var failures = readings.Fail(service, target.Name!, reason, e.Message, clock.GetUtcNow());
             if (failures == 1 || failures % 60 == 0)
             {
                 logger.LogWarning("Metric {Metric} of {Service} not read ({Failures} in a row): {Reason}", target.Name, service, failures, e.Message);

@@ -27,7 +27,14 @@ public sealed class PrometheusSource(IHttpClientFactory http, IOptions<ScalerOpt
             new Uri(url, $"api/v1/query?query={Uri.EscapeDataString(query)}&timeout={timeout}"));
         if (settings.BearerTokenFile is { Length: > 0 } tokenFile)
         {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", (await File.ReadAllTextAsync(tokenFile, cancellationToken)).Trim());
+            try
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", (await File.ReadAllTextAsync(tokenFile, cancellationToken)).Trim());
+            }
+            catch (IOException e)
+            {
+                throw new MetricQueryException("config", $"Scaler:Prometheus:BearerTokenFile cannot be read: {e.Message}", e);
+            }
         }
 
         HttpResponseMessage response;
@@ -75,47 +82,58 @@ public sealed class PrometheusSource(IHttpClientFactory http, IOptions<ScalerOpt
 
         using (json)
         {
-            var root = json.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("status", out var state) || state.GetString() != "success")
+            try
             {
-                var error = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out var e) ? e.GetString() : null;
-                throw new MetricQueryException("error", $"Prometheus answered {status}: {error ?? "no result"}");
+                return Value(json.RootElement, status);
             }
-
-            var data = root.GetProperty("data");
-            var kind = data.GetProperty("resultType").GetString();
-            var result = data.GetProperty("result");
-            JsonElement sample;
-            switch (kind)
+            catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException)
             {
-                case "scalar":
-                    sample = result;
-                    break;
-                case "vector":
-                    var count = result.GetArrayLength();
-                    if (count == 0)
-                    {
-                        throw new MetricQueryException("no_series", "the query answered no series (is the metric gone, or its target down?).");
-                    }
-
-                    if (count > 1)
-                    {
-                        throw new MetricQueryException("many_series", $"the query answered {count} series; aggregate it to one (sum, max, avg).");
-                    }
-
-                    sample = result[0].GetProperty("value");
-                    break;
-                default:
-                    throw new MetricQueryException("error", $"the query answered a {kind}; it must answer a scalar or one series (an instant query).");
+                throw new MetricQueryException("error", $"Prometheus answered {status} in a shape that is not an instant query's.", e);
             }
-
-            var text = sample[1].GetString();
-            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
-            {
-                throw new MetricQueryException("not_a_number", $"the query answered {text}, not a finite number.");
-            }
-
-            return value;
         }
+    }
+
+    private static double Value(JsonElement root, int status)
+    {
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("status", out var state) || state.GetString() != "success")
+        {
+            var error = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out var e) ? e.GetString() : null;
+            throw new MetricQueryException("error", $"Prometheus answered {status}: {error ?? "no result"}");
+        }
+
+        var data = root.GetProperty("data");
+        var kind = data.GetProperty("resultType").GetString();
+        var result = data.GetProperty("result");
+        JsonElement sample;
+        switch (kind)
+        {
+            case "scalar":
+                sample = result;
+                break;
+            case "vector":
+                var count = result.GetArrayLength();
+                if (count == 0)
+                {
+                    throw new MetricQueryException("no_series", "the query answered no series (is the metric gone, or its target down?).");
+                }
+
+                if (count > 1)
+                {
+                    throw new MetricQueryException("many_series", $"the query answered {count} series; aggregate it to one (sum, max, avg).");
+                }
+
+                sample = result[0].GetProperty("value");
+                break;
+            default:
+                throw new MetricQueryException("error", $"the query answered a {kind}; it must answer a scalar or one series (an instant query).");
+        }
+
+        var text = sample[1].GetString();
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+        {
+            throw new MetricQueryException("not_a_number", $"the query answered {text}, not a finite number.");
+        }
+
+        return value;
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Docker.DotNet;
 using PretixOps.Contracts;
 using PretixOps.Scaler.Control;
 using PretixOps.Scaler.Journal;
@@ -62,7 +63,7 @@ public sealed class DecisionWriter(IJournal journal, ISwarm swarm, PolicyStore p
         var labels = new Dictionary<string, string>
         {
             [Reconciler.DecisionLabel] = id.ToString(),
-            [Reconciler.EpochLabel] = $"{journal.State.Incarnation}/{term.Epoch.ToString(CultureInfo.InvariantCulture)}",
+            [Reconciler.EpochLabel] = EpochOf(term),
         };
         var attempts = policies.Current.MaxUpdateAttempts;
         for (var attempt = 1; attempt <= attempts; attempt++)
@@ -72,11 +73,15 @@ public sealed class DecisionWriter(IJournal journal, ISwarm swarm, PolicyStore p
             {
                 updated = await swarm.TryUpdateAsync(state, decision.To, labels, term.Token);
             }
-            catch (Exception e) when (e is not OperationCanceledException || !term.Token.IsCancellationRequested)
+            catch (DockerApiException e) when ((int)e.StatusCode is >= 400 and < 500)
             {
+                // Docker refused it outright: nothing changed.
                 await AppendAsync(new DecisionAbandoned(term.Epoch, id, $"Docker: {e.Message}"), term);
                 throw;
             }
+
+            // Any other failure (a timeout, a lost connection, a 5xx) may have come after Docker took the update: the
+            // intent stays open, and the next observation settles it from the service's labels.
 
             if (updated)
             {
@@ -113,15 +118,34 @@ public sealed class DecisionWriter(IJournal journal, ISwarm swarm, PolicyStore p
 
     /// <summary>
     /// An intent an earlier leader (or this one, before a failure) left open: Docker's labels say whether its update
-    /// happened. Settled either way before anything new is decided for the service.
+    /// happened. Settled either way before anything new is decided for the service. An older leader's intent is
+    /// settled only after this leader wrote its epoch into the service's labels: that update moves the service's
+    /// version, so an update the old leader still has in flight is refused as out of sequence and cannot land after
+    /// the intent was judged. Returns the service as it is now.
     /// </summary>
-    public async Task SettleIntentAsync(string service, ServiceState state, LeaderTerm term)
+    public async Task<ServiceState> SettleIntentAsync(string service, ServiceState state, LeaderTerm term)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(term);
         if (journal.State.Intent(service) is not { } intent)
         {
-            return;
+            return state;
+        }
+
+        if (intent.Epoch < term.Epoch)
+        {
+            var stamp = new Dictionary<string, string> { [Reconciler.EpochLabel] = EpochOf(term) };
+            for (var attempt = 1; !await swarm.TryUpdateAsync(state, state.Replicas, stamp, term.Token); attempt++)
+            {
+                Conflicts.Inc();
+                if (attempt >= policies.Current.MaxUpdateAttempts)
+                {
+                    // Still contended: judged at the next reconcile.
+                    return await swarm.InspectAsync(service, term.Token);
+                }
+
+                state = await swarm.InspectAsync(service, term.Token);
+            }
         }
 
         var id = intent.Decision.DecisionId;
@@ -134,6 +158,8 @@ public sealed class DecisionWriter(IJournal journal, ISwarm swarm, PolicyStore p
         {
             await AppendAsync(new DecisionAbandoned(term.Epoch, id, "not in Docker's spec: the leader that intended it stopped before its update"), term);
         }
+
+        return intent.Epoch < term.Epoch ? await swarm.InspectAsync(service, term.Token) : state;
     }
 
     /// <summary>True when Docker's labels show a newer leader of this journal wrote the service: this one must stand down.</summary>
@@ -162,6 +188,9 @@ public sealed class DecisionWriter(IJournal journal, ISwarm swarm, PolicyStore p
             await AppendAsync(new RecommendationChanged(service, replicas, term.Epoch), term);
         }
     }
+
+    /// <summary>The journal and the epoch of a term, as the services' labels carry them.</summary>
+    private string EpochOf(LeaderTerm term) => $"{journal.State.Incarnation}/{term.Epoch.ToString(CultureInfo.InvariantCulture)}";
 
     private ScaleDecisionRecorded Record(string service, Decision decision) =>
         new(Guid.NewGuid(), service, decision.From, decision.To, decision.Outcome!.Value, decision.Reason, decision.Trigger, clock.GetUtcNow(),

@@ -131,6 +131,13 @@ public sealed class Reconciler : BackgroundService
                 _logger.LogWarning("Reconcile stopped: {Reason}", e.Message);
                 nextFull = _clock.GetUtcNow() + TimeSpan.FromSeconds(1);
             }
+#pragma warning disable CA1031 // the control loop outlives a fault in one pass: stopping it would stop every service's convergence
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+#pragma warning restore CA1031
+            {
+                _logger.LogError(e, "Reconcile pass failed; the next one follows");
+                nextFull = _clock.GetUtcNow() + TimeSpan.FromSeconds(1);
+            }
         }
     }
 
@@ -188,7 +195,15 @@ public sealed class Reconciler : BackgroundService
                 _observed[name] = state;
             }
 
-            await ReconcileAsync(name, policy.Services[name], observed[name], term);
+            try
+            {
+                await ReconcileAsync(name, policy.Services[name], observed[name], term);
+            }
+            catch (Exception e) when (IsDockerFailure(e, term.Token))
+            {
+                _docker.Failed(e);
+                _logger.LogWarning("Docker failed while {Service} was reconciled; tried again at {RetryAt:O}: {Reason}", name, _docker.RetryAt, _docker.Error);
+            }
         }
     }
 
@@ -239,12 +254,12 @@ public sealed class Reconciler : BackgroundService
 
         if (state.Global)
         {
-            await _writer.RecordAsync(name, Refusal(ScaleOutcome.NotAllowed, "global",
-                "a global-mode service has one task per node; it is not scaled."), term);
+            var global = Refusal(ScaleOutcome.NotAllowed, "global", "a global-mode service has one task per node; it is not scaled.");
+            await _writer.RecordAsync(name, global with { RequestId = _journal.State.Signals(name, []).Request?.RequestId }, term);
             return;
         }
 
-        await _writer.SettleIntentAsync(name, state, term);
+        state = await _writer.SettleIntentAsync(name, state, term);
         if (_writer.FencedOut(state, term))
         {
             _logger.LogWarning("{Service} was written by a newer leader than this one (epoch {Epoch}): standing down", name, term.Epoch);

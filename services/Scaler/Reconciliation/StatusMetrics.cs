@@ -43,7 +43,7 @@ public static class StatusMetrics
     {
         ArgumentNullException.ThrowIfNull(decision);
         Replicas.WithLabels(service).Set(current);
-        Desired.WithLabels(service).Set(decision.Outcome is ScaleOutcome.Applied or ScaleOutcome.Paused or ScaleOutcome.DryRun ? decision.To : current);
+        Desired.WithLabels(service).Set(decision.Desired);
         AlertsFiring.WithLabels(service, "Up").Set(decision.Inputs.Alerts.Count(a => a.Direction == "Up"));
         AlertsFiring.WithLabels(service, "Down").Set(decision.Inputs.Alerts.Count(a => a.Direction == "Down"));
         WindowsOpen.WithLabels(service).Set(decision.Inputs.Windows.Count);
