@@ -1,4 +1,5 @@
 using PretixOps.Contracts;
+using PretixOps.Shared;
 using PretixOps.TestSupport;
 
 namespace PretixOps.Integration.Tests;
@@ -19,7 +20,8 @@ public sealed class ScalerMetricTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _harness = await ScalerHarness.StartAsync(prefix: "itestmetric");
-        _exporter = new GaugeExporter("itest_load", $"service=\"{_harness.Service}\"", 10);
+        _exporter = new GaugeExporter("itest_load");
+        Load = 10;
         _prometheus = await StartPrometheusAsync(port: null);
         // Scraped once before any Scaler asks: a fresh Prometheus answers no series at first, which is a failing source.
         await Eventually.ValueAsync(() => _prometheus.ScalarAsync($"itest_load{{service=\"{_harness.Service}\"}}"), v => v is not null);
@@ -41,14 +43,14 @@ public sealed class ScalerMetricTests : IAsyncLifetime
         var scaler = await _harness.StartScalerAsync(Policy());
         await ReadsAsync(scaler, 10);
 
-        _exporter.Value = 40;
+        Load = 40;
         Assert.Equal(4, await _harness.ReplicasWhenAsync(4));
         var up = (await ScalerHarness.DecisionsWhenAsync(scaler, d => ScalerHarness.Steps(d).Count == 1)).Single(d => d.Outcome == ScaleOutcome.Applied);
         Assert.Equal((2, 4, "metric-up", "metric:load"), (up.From, up.To, up.Code, up.Trigger));
         Assert.Equal(40, Assert.Single(up.Inputs!.Metrics).Value);
 
         var lowered = DateTimeOffset.UtcNow;
-        _exporter.Value = 10;
+        Load = 10;
         Assert.Equal(2, await _harness.ReplicasWhenAsync(2));
         var decisions = await ScalerHarness.DecisionsWhenAsync(scaler, d => ScalerHarness.Steps(d).Count == 2);
         var down = decisions.Single(d => d is { Outcome: ScaleOutcome.Applied, From: 4 });
@@ -66,14 +68,14 @@ public sealed class ScalerMetricTests : IAsyncLifetime
             [$"Scaler__Services__{_harness.Service}__FailureThreshold"] = "3",
             [$"Scaler__Services__{_harness.Service}__FallbackReplicas"] = "5",
         }));
-        _exporter.Value = 40;
+        Load = 40;
         Assert.Equal(4, await _harness.ReplicasWhenAsync(4));
 
         var port = _prometheus!.Address.Port;
         await _prometheus.DisposeAsync();
         _prometheus = null;
         // Nobody scrapes it now; were the failing source read as zero, this is what the Scaler would follow.
-        _exporter.Value = 0;
+        Load = 0;
 
         var held = await ScalerHarness.DecisionsWhenAsync(scaler, d => d.Any(x => x.Outcome == ScaleOutcome.Held));
         Assert.Equal((4, 4), held.Where(x => x.Outcome == ScaleOutcome.Held).Select(x => (x.From, x.To)).First());
@@ -87,11 +89,17 @@ public sealed class ScalerMetricTests : IAsyncLifetime
             StringComparison.Ordinal);
         Assert.DoesNotContain(await ScalerHarness.DecisionsAsync(scaler), d => d.Outcome == ScaleOutcome.Applied && d.To < d.From);
 
-        _exporter.Value = 40;
+        Load = 40;
         _prometheus = await StartPrometheusAsync(port);
         Assert.Equal(4, await _harness.ReplicasWhenAsync(4));
         var recovered = (await ScalerHarness.DecisionsAsync(scaler)).Single(d => d is { Outcome: ScaleOutcome.Applied, From: 5, To: 4 });
         Assert.Equal("metric-down", recovered.Code);
+    }
+
+    /// <summary>The gauge of this test's service.</summary>
+    private double Load
+    {
+        set => _exporter[$"service=\"{_harness.Service}\""] = value;
     }
 
     private Dictionary<string, string?> Policy(IReadOnlyDictionary<string, string?>? extra = null)

@@ -366,9 +366,10 @@ public sealed class ControllerState(TimeSpan retention)
     {
         lock (_gate)
         {
-            return StateSnapshot.Of(Incarnation ?? Guid.Empty, LastOffset, _services, _endedAlerts, _handled,
+            return new StateSnapshot(Incarnation ?? Guid.Empty, LastOffset, _services, _endedAlerts, _handled,
                 [.. _decisions.Where(d => !d.Announced).Select(d => d.Decision.DecisionId)],
-                [.. _decisions.Where(d => d.LastRepeatAt is not null).Select(d => new RepeatCount(d.Decision.DecisionId, d.Repeats, d.LastRepeatAt!.Value))]);
+                [.. _decisions.Where(d => d.LastRepeatAt is not null).Select(d => new RepeatCount(d.Decision.DecisionId, d.Repeats, d.LastRepeatAt!.Value))])
+                .Copy();
         }
     }
 

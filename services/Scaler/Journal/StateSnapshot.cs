@@ -15,19 +15,7 @@ public sealed record StateSnapshot(
     IReadOnlyList<Guid> Unannounced,
     IReadOnlyList<RepeatCount> Repeats)
 {
-    /// <summary>A deep copy (through JSON), so the snapshot does not share the live records it was taken from.</summary>
-    public static StateSnapshot Of(
-        Guid incarnation,
-        long upTo,
-        IReadOnlyDictionary<string, ServiceRecord> services,
-        IReadOnlyDictionary<string, DateTimeOffset> endedAlerts,
-        IReadOnlyDictionary<string, DateTimeOffset> handled,
-        IReadOnlyList<Guid> unannounced,
-        IReadOnlyList<RepeatCount> repeats)
-    {
-        return new StateSnapshot(incarnation, upTo, services, endedAlerts, handled, unannounced, repeats).Copy();
-    }
-
+    /// <summary>A deep copy (through JSON): a snapshot never shares the live records it was taken from, nor they its.</summary>
     public StateSnapshot Copy() =>
         System.Text.Json.JsonSerializer.Deserialize<StateSnapshot>(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(this, JournalEntry.Json), JournalEntry.Json)!;
 }

@@ -3,12 +3,13 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 
-namespace PretixOps.Benchmarks;
+namespace PretixOps.Shared;
 
 /// <summary>
-/// A Prometheus exporter of one gauge, with a series per label set whose values the benchmark sets, on a free
-/// loopback port. The integration tests have their own; sharing it through tests/TestSupport would bring xunit
-/// into this executable.
+/// A Prometheus exporter of one gauge, with a series per label set whose values a test or a benchmark sets, on a
+/// free loopback port: what a real Prometheus scrapes for the Scaler's metric targets to read. Compiled into the
+/// integration tests and the benchmarks alike (a linked file: tests/TestSupport would bring xunit into the
+/// benchmarks' executable).
 /// </summary>
 internal sealed class GaugeExporter : IDisposable
 {
@@ -20,7 +21,12 @@ internal sealed class GaugeExporter : IDisposable
     public GaugeExporter(string name)
     {
         _name = name;
-        Port = Machine.FreePort();
+        using (var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            Port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         _listener.Start();
         _serving = Task.Run(ServeAsync);
