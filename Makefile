@@ -45,7 +45,8 @@ test: infra images ## start what the tests need and run the whole suite, unit an
 	@deploy/local/test.sh
 
 bench: infra ## run every benchmark against its peer in one go; one report, .local/bench/report.md, with a chart
-	@dotnet build Microservices.sln -c Release -v quiet -nologo >/dev/null
+	@dotnet build Microservices.sln -c Release -v quiet -nologo >.local/logs/bench-build.log 2>&1 \
+		|| { grep -E 'error|Error' .local/logs/bench-build.log | sort -u | tail -n 20 >&2; exit 1; }
 	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll registration
 	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll alerts
 	@dotnet tests/Benchmarks/bin/Release/net10.0/PretixOps.Benchmarks.dll scaler
