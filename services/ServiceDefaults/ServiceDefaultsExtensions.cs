@@ -12,7 +12,7 @@ using Serilog;
 
 namespace PretixOps.ServiceDefaults;
 
-/// <summary>What every service has: structured logs, <c>/metrics</c>, health endpoints, problem details, graceful shutdown.</summary>
+/// <summary>What every service has: structured logs, traces, <c>/metrics</c>, health endpoints, problem details, graceful shutdown.</summary>
 public static class ServiceDefaultsExtensions
 {
     public const string LiveTag = "live";
@@ -36,6 +36,7 @@ public static class ServiceDefaultsExtensions
             ServiceLogging.Configure(logger, builder.Configuration, service).ReadFrom.Services(provider),
             // The static logger stays the bootstrap one: hosts built side by side (tests) must not freeze each other's.
             preserveStaticLogger: true);
+        builder.Services.AddServiceTracing(builder.Configuration, service);
 
         // SIGTERM (docker stop, swarm rolling update) stops the host; give in-flight messages time to finish.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
