@@ -214,6 +214,7 @@ internal sealed class InMemoryJournal(ControllerState state) : IJournal
 
         long offset;
         string? service;
+        entry = entry.Traced();
         lock (_gate)
         {
             offset = _next++;

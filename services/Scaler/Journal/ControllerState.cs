@@ -86,9 +86,17 @@ public sealed class ControllerState(TimeSpan retention)
             case AlertFiring firing when !_endedAlerts.ContainsKey(firing.AlertId):
                 {
                     var record = Service(firing.Service);
-                    record.Firing[firing.AlertId] = record.Firing.TryGetValue(firing.AlertId, out var known)
-                        ? known with { LastSeen = known.LastSeen > firing.SeenAt ? known.LastSeen : firing.SeenAt }
-                        : new AlertEpisode(firing.AlertId, firing.Rule, firing.Direction, firing.Since, firing.SeenAt);
+                    if (record.Firing.TryGetValue(firing.AlertId, out var known))
+                    {
+                        // A repeat of an episode in force changes nothing a decision would follow from: the cause stays.
+                        record.Firing[firing.AlertId] = known with { LastSeen = known.LastSeen > firing.SeenAt ? known.LastSeen : firing.SeenAt };
+                    }
+                    else
+                    {
+                        record.Firing[firing.AlertId] = new AlertEpisode(firing.AlertId, firing.Rule, firing.Direction, firing.Since, firing.SeenAt);
+                        record.Cause = firing.Trace;
+                    }
+
                     return firing.Service;
                 }
             case AlertEnded ended when _endedAlerts.TryAdd(ended.AlertId, ended.At):
@@ -96,6 +104,7 @@ public sealed class ControllerState(TimeSpan retention)
                     // Once: a redelivered resolution must not move the end (and the stabilization window) later.
                     var record = Service(ended.Service);
                     record.Firing.Remove(ended.AlertId);
+                    record.Cause = ended.Trace;
                     if (ended.Direction == Direction.Up && (record.LastUpAlertEnded is null || ended.At > record.LastUpAlertEnded.At))
                     {
                         record.LastUpAlertEnded = new EndedAlert(ended.AlertId, ended.At);
@@ -106,6 +115,7 @@ public sealed class ControllerState(TimeSpan retention)
             case ControlChanged control:
                 {
                     var record = Service(control.Service);
+                    record.Cause = control.Trace;
                     var before = record.Controls;
                     var paused = control.Paused is not null;
                     var dryRun = control.DryRun is not null;
@@ -122,12 +132,19 @@ public sealed class ControllerState(TimeSpan retention)
                     return control.Service;
                 }
             case OperatorRequested request when _handled.TryAdd(request.RequestId, request.At):
-                Service(request.Service).Requests.Add(
-                    new OperatorRequest(request.RequestId, request.Replicas, request.Delta, request.By, request.Reason, request.At));
-                return request.Service;
+                {
+                    var record = Service(request.Service);
+                    record.Requests.Add(new OperatorRequest(request.RequestId, request.Replicas, request.Delta, request.By, request.Reason, request.At));
+                    record.Cause = request.Trace;
+                    return request.Service;
+                }
             case RecommendationChanged change when change.Epoch >= Epoch:
-                Service(change.Service).Recommendations.Add(new Recommendation(change.At, change.Replicas));
-                return null;
+                {
+                    var record = Service(change.Service);
+                    record.Recommendations.Add(new Recommendation(change.At, change.Replicas));
+                    record.Cause = change.Trace;
+                    return null;
+                }
             case DecisionMade made when made.Epoch is not { } epoch || epoch >= Epoch:
                 if (made.Intent)
                 {
@@ -267,6 +284,15 @@ public sealed class ControllerState(TimeSpan retention)
         lock (_gate)
         {
             return _services.TryGetValue(service, out var record) ? record.Intent : null;
+        }
+    }
+
+    /// <summary>The trace a decision for the service continues (<see cref="ServiceRecord.Cause"/>).</summary>
+    public string? Cause(string service)
+    {
+        lock (_gate)
+        {
+            return _services.TryGetValue(service, out var record) ? record.Cause : null;
         }
     }
 

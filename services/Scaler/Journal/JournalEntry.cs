@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PretixOps.Contracts;
@@ -37,6 +38,16 @@ public abstract record JournalEntry
 
     /// <summary>When the fact was recorded; every clock in the state runs on these, so every replica agrees.</summary>
     public DateTimeOffset At { get; init; }
+
+    /// <summary>
+    /// The W3C <c>traceparent</c> of the work that recorded it (the alert's or the request's trace), so the leader that
+    /// acts on it later, perhaps in another replica, continues that trace. Null when it was recorded outside one.
+    /// </summary>
+    public string? Trace { get; init; }
+
+    /// <summary>The entry as it is appended: with the trace of the work that appends it, unless it names one already.</summary>
+    public JournalEntry Traced() =>
+        Trace is null && Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? this with { Trace = current.Id } : this;
 
     public byte[] Serialize() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
 

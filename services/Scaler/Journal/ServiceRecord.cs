@@ -27,6 +27,9 @@ public sealed class ServiceRecord
     /// <summary>A decision written before its Docker update, not yet applied or abandoned.</summary>
     public DecisionMade? Intent { get; set; }
 
+    /// <summary>The trace of the last signal that changed what the service should have: a decision continues it.</summary>
+    public string? Cause { get; set; }
+
     /// <summary>Drops history no clock can reach any more (the longest clock a policy may set, a day).</summary>
     public void Trim(DateTimeOffset now)
     {

@@ -60,6 +60,7 @@ public sealed class StreamJournal(
     public async Task<long> AppendAsync(JournalEntry entry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
+        entry = entry.Traced();
         var session = _session ?? throw new JournalUnavailableException("the journal is not connected to the broker.");
         var waiter = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         _waiters[entry.Id] = waiter;

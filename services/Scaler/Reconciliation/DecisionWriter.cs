@@ -5,6 +5,7 @@ using PretixOps.Contracts;
 using PretixOps.Scaler.Control;
 using PretixOps.Scaler.Journal;
 using PretixOps.Scaler.Policy;
+using PretixOps.ServiceDefaults;
 using Prometheus;
 
 namespace PretixOps.Scaler.Reconciliation;
@@ -41,6 +42,7 @@ public sealed class DecisionWriter(IJournal journal, ISwarm swarm, PolicyStore p
             return;
         }
 
+        using var span = ServiceTracing.Continue("record " + service, journal.State.Cause(service));
         await AppendAsync(new DecisionMade(term.Epoch, Record(service, decision), decision.Code, decision.RequestId, Intent: false,
             journal.State.Repeats(service)), term);
         _steady.TryRemove(service, out _);
@@ -57,6 +59,8 @@ public sealed class DecisionWriter(IJournal journal, ISwarm swarm, PolicyStore p
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(decision);
         ArgumentNullException.ThrowIfNull(term);
+        // The alert's (or request's) trace goes on here, in whichever replica leads: the Docker update and its log line are in it.
+        using var span = ServiceTracing.Continue("scale " + service, journal.State.Cause(service));
         var record = Record(service, decision);
         var id = record.DecisionId;
         await AppendAsync(new DecisionMade(term.Epoch, record, decision.Code, decision.RequestId, Intent: true, journal.State.Repeats(service)), term);

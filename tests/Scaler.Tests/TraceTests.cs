@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using PretixOps.Scaler.Journal;
+using PretixOps.ServiceDefaults;
+
+namespace PretixOps.Scaler.Tests;
+
+/// <summary>
+/// One alert, one trace: the signal is journaled with the trace it arrived in, and the decision it leads to (made later,
+/// by the leader's loop, perhaps in another replica) continues that trace through the Docker update.
+/// </summary>
+public sealed class TraceTests : IDisposable
+{
+    private static readonly ActivitySource Webhook = new("PretixOps.Tests.Webhook");
+
+    private readonly ScalerRig _rig = new(new Dictionary<string, string?> { [$"Scaler:Services:{ScalerRig.Web}:StabilizationWindow"] = "00:00:00" });
+    private readonly ConcurrentBag<Activity> _stopped = [];
+    private readonly ActivityListener _listener;
+
+    public TraceTests()
+    {
+        _listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is ServiceTracing.SourceName or "PretixOps.Tests.Webhook",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = _stopped.Add,
+        };
+        ActivitySource.AddActivityListener(_listener);
+    }
+
+    public void Dispose()
+    {
+        _listener.Dispose();
+        _rig.Dispose();
+    }
+
+    [Fact]
+    public async Task The_scale_up_continues_the_alerts_trace_and_a_repeat_in_another_trace_does_not_take_it_over()
+    {
+        await _rig.ElectAsync();
+        var alert = await InTraceAsync(() => _rig.FireAsync("e1"));
+        await InTraceAsync(() => _rig.FireAsync("e1"));
+
+        await _rig.PassAsync();
+
+        var scale = Assert.Single(_stopped, a => a.OperationName == $"scale {ScalerRig.Web}");
+        Assert.Equal(alert, scale.TraceId);
+        var intent = Assert.Single(_rig.Journal.Entries.OfType<DecisionMade>(), d => d.Intent);
+        Assert.Equal(alert, ActivityContext.Parse(intent.Trace!, null).TraceId);
+        Assert.Equal(alert, ActivityContext.Parse(Assert.Single(_rig.Journal.Entries.OfType<DecisionApplied>()).Trace!, null).TraceId);
+    }
+
+    [Fact]
+    public async Task The_scale_down_continues_the_resolutions_trace()
+    {
+        await _rig.ElectAsync();
+        await InTraceAsync(() => _rig.FireAsync("e1"));
+        await _rig.PassAsync();
+        _rig.Clock.Advance(TimeSpan.FromMinutes(10));
+        var resolution = await InTraceAsync(() => _rig.ResolveAsync("e1"));
+
+        await _rig.PassAsync();
+
+        Assert.Equal((3, 2), (_rig.Decisions[^1].Decision.From, _rig.Decisions[^1].Decision.To));
+        Assert.Contains(_stopped, a => a.OperationName == $"scale {ScalerRig.Web}" && a.TraceId == resolution);
+    }
+
+    private static async Task<ActivityTraceId> InTraceAsync(Func<Task> work)
+    {
+        using var span = Webhook.StartActivity("webhook", ActivityKind.Server, parentContext: default);
+        Assert.NotNull(span);
+        await work();
+        return span.TraceId;
+    }
+}
