@@ -35,6 +35,20 @@ public sealed class LoopTests
         var three = await loop.TargetIdsAsync();
         Assert.Equal([$"{loop.Service}.1", $"{loop.Service}.2", $"{loop.Service}.3"], three);
 
+        // One alert is one trace, from the webhook to the Docker update: AlertIngest's line for the alert it published and
+        // the Scaler's line for the step it took carry the same trace id. One registration is one trace, from the
+        // request to the file_sd write: the new task's registration in Registration's log, the file's write in
+        // DiscoveryWriter's.
+        var alert = Assert.Single(loop["AlertIngest"].LogEvents, e => e["AlertId"] == up.Trigger && e["Event"] == nameof(AlertFired));
+        Assert.NotNull(alert.Trace);
+        Assert.Contains(loop["Scaler"].LogEvents, e => e.Trace == alert.Trace && e["Service"] == loop.Service && (e["From"], e["To"]) == ("2", "3"));
+        var registered = Assert.Single(loop["Registration"].LogEvents, e => e["InstanceId"] == $"{loop.Service}.3");
+        Assert.NotNull(registered.Trace);
+        var written = await Eventually.ValueAsync(
+            () => Task.FromResult(loop["DiscoveryWriter"].LogEvents.Where(e => e.Trace == registered.Trace && e["Job"] == "pretix").ToList()),
+            lines => lines.Count > 0, TimeSpan.FromSeconds(30));
+        Assert.NotEmpty(written);
+
         // SnmpPoller polls the node the tasks registered (this machine, whose snmpd is the local one).
         var node = (await loop.Docker.Swarm.ListNodesAsync()).Single().Description.Hostname;
         Assert.Equal(1, await Eventually.ValueAsync(() => loop.Prometheus.ScalarAsync($"snmp_up{{host=\"{node}\"}}"), v => v == 1, TimeSpan.FromMinutes(2)));

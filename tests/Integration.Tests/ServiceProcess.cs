@@ -47,6 +47,9 @@ internal sealed class ServiceProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
     public IReadOnlyList<string> Output => [.. _output];
 
+    /// <summary>The JSON log lines (CLEF) written so far, each with the trace it was written in.</summary>
+    public IReadOnlyList<LogEvent> LogEvents => [.. Output.Select(LogEvent.TryParse).OfType<LogEvent>()];
+
     /// <summary>
     /// Starts <paramref name="project"/> wired to the local broker; <paramref name="overrides"/> win (a null removes a setting).
     /// A <paramref name="port"/> given again brings a restarted service back where its callers expect it.
