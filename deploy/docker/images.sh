@@ -152,7 +152,7 @@ services_key() {
     cd "$ROOT"
     # Tracked and new files alike, as they are on disk: a developer's `make images` builds what is there.
     git ls-files -z -co --exclude-standard -- global.json Directory.Build.props Directory.Packages.props \
-      .editorconfig .dockerignore contracts services deploy/docker/service.Dockerfile | sort -z | xargs -0 sha256sum
+      .editorconfig .dockerignore contracts libraries services deploy/docker/service.Dockerfile | sort -z | xargs -0 sha256sum
     "$DOCKER" image inspect --format '{{.Id}}' "$RUNTIME_IMAGE"
     dotnet --version
   ) | hash_of

@@ -16,6 +16,7 @@ ARG SERVICE
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY contracts/ contracts/
+COPY libraries/ libraries/
 COPY services/ services/
 # The app hosts are copied under fixed names so that ENTRYPOINT, HEALTHCHECK and PATH need no build argument.
 # opsctl travels in every image: an operator who `docker exec`s into a service finds it configured by the

@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Options;
 using PretixOps.ServiceDefaults;
-using PretixOps.SnmpPoller.Snmp;
+using PretixOps.Snmp;
 
 namespace PretixOps.SnmpPoller;
 

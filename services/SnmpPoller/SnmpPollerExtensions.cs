@@ -2,7 +2,7 @@ using MassTransit;
 using PretixOps.Contracts;
 using PretixOps.ServiceDefaults;
 using PretixOps.SnmpPoller.Polling;
-using PretixOps.SnmpPoller.Snmp;
+using PretixOps.Snmp;
 using Prometheus;
 
 namespace PretixOps.SnmpPoller;

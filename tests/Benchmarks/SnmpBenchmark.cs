@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
+using PretixOps.Snmp;
 using PretixOps.SnmpPoller.Polling;
-using PretixOps.SnmpPoller.Snmp;
 
 namespace PretixOps.Benchmarks;
 

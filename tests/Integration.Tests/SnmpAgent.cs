@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using PretixOps.SnmpPoller.Snmp;
+using PretixOps.Snmp;
 
 namespace PretixOps.Integration.Tests;
 

@@ -3,7 +3,7 @@ using System.Text;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using PretixOps.Contracts;
-using PretixOps.SnmpPoller.Snmp;
+using PretixOps.Snmp;
 using PretixOps.TestSupport;
 
 namespace PretixOps.Integration.Tests;

@@ -1,5 +1,5 @@
 using System.Net;
-using PretixOps.SnmpPoller.Snmp;
+using PretixOps.Snmp;
 
 namespace PretixOps.SnmpPoller.Tests;
 

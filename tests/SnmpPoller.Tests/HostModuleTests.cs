@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using PretixOps.Shared;
+using PretixOps.Snmp;
 using PretixOps.SnmpPoller.Polling;
 
 namespace PretixOps.SnmpPoller.Tests;
@@ -57,7 +59,7 @@ public sealed class HostModuleTests
     public async Task System_cpu_comes_from_ssCpuRawSystem_where_net_snmp_on_linux_leaves_ssCpuRawKernel_at_0()
     {
         var linux = HostMib.Linux.Select(v => v.Oid.ToString() == "1.3.6.1.4.1.2021.11.55.0"
-            ? new PretixOps.SnmpPoller.Snmp.Varbind(v.Oid, PretixOps.SnmpPoller.Snmp.SnmpValue.Counter32(0)) : v);
+            ? new Varbind(v.Oid, SnmpValue.Counter32(0)) : v);
         var text = await RenderAsync(new MibClient(linux));
         Assert.Contains("snmp_host_cpu_seconds_total{mode=\"system\"} 99.99\n", text, StringComparison.Ordinal);
     }

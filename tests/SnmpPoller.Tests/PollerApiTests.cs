@@ -4,7 +4,8 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using PretixOps.SnmpPoller.Snmp;
+using PretixOps.Shared;
+using PretixOps.Snmp;
 using PretixOps.TestSupport;
 
 namespace PretixOps.SnmpPoller.Tests;

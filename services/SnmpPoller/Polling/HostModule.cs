@@ -1,5 +1,5 @@
 using System.Globalization;
-using PretixOps.SnmpPoller.Snmp;
+using PretixOps.Snmp;
 
 namespace PretixOps.SnmpPoller.Polling;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
-using PretixOps.SnmpPoller.Snmp;
+using PretixOps.Snmp;
 
 namespace PretixOps.SnmpPoller.Polling;
 

@@ -1,6 +1,4 @@
-using PretixOps.SnmpPoller.Snmp;
-
-namespace PretixOps.SnmpPoller.Tests;
+namespace PretixOps.Snmp.Tests;
 
 /// <summary>
 /// Random and mutated datagrams through every decoder: the only acceptable failure is a

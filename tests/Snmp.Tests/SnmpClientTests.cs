@@ -1,6 +1,4 @@
-using PretixOps.SnmpPoller.Snmp;
-
-namespace PretixOps.SnmpPoller.Tests;
+namespace PretixOps.Snmp.Tests;
 
 /// <summary>The transport: request ids, many in flight, retries, timeouts, and datagrams that must be dropped.</summary>
 public sealed class SnmpClientTests

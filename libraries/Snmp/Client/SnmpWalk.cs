@@ -1,4 +1,4 @@
-namespace PretixOps.SnmpPoller.Snmp;
+namespace PretixOps.Snmp;
 
 /// <summary>Walks built on GETBULK: one subtree, or several at once (the columns of a table, side by side).</summary>
 public static class SnmpWalk

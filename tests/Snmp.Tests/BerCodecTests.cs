@@ -1,6 +1,4 @@
-using PretixOps.SnmpPoller.Snmp;
-
-namespace PretixOps.SnmpPoller.Tests;
+namespace PretixOps.Snmp.Tests;
 
 /// <summary>Encodings from X.690 and RFC 3416, and the edges an agent can put on the wire.</summary>
 public sealed class BerCodecTests

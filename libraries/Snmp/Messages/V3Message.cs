@@ -1,56 +1,11 @@
-namespace PretixOps.SnmpPoller.Snmp;
-
-/// <summary>The message version field: 0 is SNMPv1, 1 SNMPv2c, 3 SNMPv3.</summary>
-public enum SnmpVersion
-{
-    V1 = 0,
-    V2c = 1,
-    V3 = 3,
-}
-
-/// <summary>A community-based message (RFC 1157, RFC 1901): version, community, PDU.</summary>
-public static class CommunityMessage
-{
-    public static byte[] Encode(SnmpVersion version, ReadOnlySpan<byte> community, Pdu pdu)
-    {
-        ArgumentNullException.ThrowIfNull(pdu);
-        var writer = new BerWriter(64 + pdu.Varbinds.Count * 24);
-        var message = writer.Begin(0x30);
-        writer.WriteInteger((int)version);
-        writer.WriteOctets(community);
-        pdu.Encode(writer);
-        writer.End(message);
-        return writer.ToArray();
-    }
-
-    public static (SnmpVersion Version, byte[] Community, Pdu Pdu) Decode(ReadOnlySpan<byte> datagram)
-    {
-        var outer = new BerReader(datagram);
-        var message = outer.ReadSequence(0x30, "Message");
-        var version = message.ReadInteger("version");
-        if (version is not (0 or 1))
-        {
-            throw new SnmpDecodeException($"version {version} is not a community-based message.");
-        }
-        var community = message.ReadOctetString("community").ToArray();
-        var pdu = Pdu.Decode(ref message);
-        if (message.HasMore || outer.HasMore)
-        {
-            throw new SnmpDecodeException("message has trailing data.");
-        }
-        return ((SnmpVersion)version, community, pdu);
-    }
-}
-
-/// <summary>msgSecurityParameters of the User-based Security Model (RFC 3414 section 2.4).</summary>
-public sealed record UsmParameters(byte[] EngineId, int EngineBoots, int EngineTime, byte[] UserName, byte[] AuthParameters, byte[] PrivParameters);
+namespace PretixOps.Snmp;
 
 /// <summary>
 /// An SNMPv3 message (RFC 3412 section 6) as decoded: its header, USM parameters, and either the plaintext
 /// scoped PDU or the encrypted one. <see cref="AuthOffset"/> locates the authentication parameters, which the
 /// HMAC covers as zeros.
 /// </summary>
-public sealed record V3Message(int MessageId, int MaxSize, byte Flags, UsmParameters Usm, ScopedPdu? Plaintext, byte[]? Encrypted, int AuthOffset)
+internal sealed record V3Message(int MessageId, int MaxSize, byte Flags, UsmParameters Usm, ScopedPdu? Plaintext, byte[]? Encrypted, int AuthOffset)
 {
     public const byte AuthFlag = 1;
     public const byte PrivFlag = 2;
@@ -154,71 +109,5 @@ public sealed record V3Message(int MessageId, int MaxSize, byte Flags, UsmParame
         return new V3Message(messageId, maxSize, flags[0],
             new UsmParameters(engineId, boots, time, userName, authParameters, privParameters),
             plaintext, encrypted, authOffset);
-    }
-}
-
-/// <summary>ScopedPDU (RFC 3412 section 6.8): context engine id, context name, PDU.</summary>
-public sealed record ScopedPdu(byte[] ContextEngineId, byte[] ContextName, Pdu Pdu)
-{
-    public byte[] Encode()
-    {
-        var writer = new BerWriter(128 + Pdu.Varbinds.Count * 24);
-        var scoped = writer.Begin(0x30);
-        writer.WriteOctets(ContextEngineId);
-        writer.WriteOctets(ContextName);
-        Pdu.Encode(writer);
-        writer.End(scoped);
-        return writer.ToArray();
-    }
-
-    /// <summary>Reads one ScopedPDU; octets after it (DES padding) are left unread.</summary>
-    public static ScopedPdu Decode(ref BerReader reader)
-    {
-        var scoped = reader.ReadSequence(0x30, "ScopedPDU");
-        var contextEngineId = scoped.ReadOctetString("contextEngineID").ToArray();
-        var contextName = scoped.ReadOctetString("contextName").ToArray();
-        var pdu = Pdu.Decode(ref scoped);
-        if (scoped.HasMore)
-        {
-            throw new SnmpDecodeException("ScopedPDU has trailing data.");
-        }
-        return new ScopedPdu(contextEngineId, contextName, pdu);
-    }
-}
-
-/// <summary>Finds which request a datagram answers without decoding all of it.</summary>
-public static class MessageRouting
-{
-    /// <summary>The request-id (v1, v2c) or msgID (v3) of a datagram; false when it is not an SNMP message.</summary>
-    public static bool TryPeekId(ReadOnlySpan<byte> datagram, out SnmpVersion version, out int id)
-    {
-        version = default;
-        id = 0;
-        try
-        {
-            var outer = new BerReader(datagram);
-            var message = outer.ReadSequence(0x30, "Message");
-            var number = message.ReadInteger("version");
-            switch (number)
-            {
-                case 0 or 1:
-                    message.ReadOctetString("community");
-                    var pdu = new BerReader(message.ReadElement(out _, out _));
-                    id = pdu.ReadInt32("request-id");
-                    break;
-                case 3:
-                    var header = message.ReadSequence(0x30, "msgGlobalData");
-                    id = header.ReadInt32("msgID");
-                    break;
-                default:
-                    return false;
-            }
-            version = (SnmpVersion)number;
-            return true;
-        }
-        catch (SnmpDecodeException)
-        {
-            return false;
-        }
     }
 }

@@ -1,12 +1,11 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace PretixOps.SnmpPoller.Snmp;
+namespace PretixOps.Snmp;
 
 /// <summary>
 /// SNMP over one UDP socket shared by every request: each request is registered under its request-id (v2c) or
@@ -14,7 +13,7 @@ namespace PretixOps.SnmpPoller.Snmp;
 /// flight at once. A datagram that does not decode, comes from the wrong address, or fails authentication is
 /// dropped and reported through <c>onDropped</c>; the request keeps waiting for the real answer.
 /// </summary>
-public sealed class SnmpClient : ISnmpClient, IAsyncDisposable
+public sealed partial class SnmpClient : ISnmpClient, IAsyncDisposable
 {
     /// <summary>The largest UDP payload over IPv4; what we tell v3 agents we accept.</summary>
     private const int MaxMessageSize = 65_507;
@@ -339,153 +338,6 @@ public sealed class SnmpClient : ISnmpClient, IAsyncDisposable
             var v4 = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
             v4.Bind(new IPEndPoint(IPAddress.Any, 0));
             return v4;
-        }
-    }
-
-    /// <summary>A request waiting for its answer; <see cref="TryComplete"/> returns a drop reason or null.</summary>
-    private abstract class PendingRequest(int id, IPEndPoint target)
-    {
-        public int Id { get; } = id;
-
-        public IPEndPoint Target { get; } = target;
-
-        public abstract string? TryComplete(ReadOnlySpan<byte> datagram);
-
-        public abstract void Abandon();
-    }
-
-    private abstract class Pending<T>(int id, IPEndPoint target) : PendingRequest(id, target)
-    {
-        public TaskCompletionSource<T> Reply { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public override void Abandon() => Reply.TrySetException(new ObjectDisposedException(nameof(SnmpClient)));
-    }
-
-    private sealed class CommunityPending(int id, IPEndPoint target, byte[] community) : Pending<Pdu>(id, target)
-    {
-        public override string? TryComplete(ReadOnlySpan<byte> datagram)
-        {
-            var (version, answeredCommunity, pdu) = CommunityMessage.Decode(datagram);
-            if (version != SnmpVersion.V2c || pdu.Type != PduType.Response || pdu.RequestId != Id)
-            {
-                return "malformed";
-            }
-            if (!answeredCommunity.AsSpan().SequenceEqual(community))
-            {
-                return "authentication";
-            }
-            Reply.TrySetResult(pdu);
-            return null;
-        }
-    }
-
-    private sealed record V3Reply(UsmParameters Usm, Pdu Pdu, bool Authenticated);
-
-    /// <summary>
-    /// Accepts only what the user's security level promises: an authenticated user's answer must carry a valid
-    /// HMAC, except the unauthenticated reports an agent sends when it cannot check ours (RFC 3414 section 3.2).
-    /// </summary>
-    private sealed class V3Pending(int id, IPEndPoint target, UsmUser? user, LocalizedKeys? keys) : Pending<V3Reply>(id, target)
-    {
-        public override string? TryComplete(ReadOnlySpan<byte> datagram)
-        {
-            var message = V3Message.Decode(datagram);
-            if (message.MessageId != Id)
-            {
-                return "malformed";
-            }
-            var authenticated = (message.Flags & V3Message.AuthFlag) != 0;
-            if (authenticated)
-            {
-                if (user is null || keys?.AuthKey is null || !Verify(datagram, message, user.Auth, keys.AuthKey))
-                {
-                    return "authentication";
-                }
-            }
-            ScopedPdu scoped;
-            if (message.Encrypted is { } encrypted)
-            {
-                if (!authenticated || (message.Flags & V3Message.PrivFlag) == 0 || user is null || keys?.PrivKey is null)
-                {
-                    return "authentication";
-                }
-                var salt = message.Usm.PrivParameters;
-                var plaintext = user.Priv == PrivProtocol.Des
-                    ? UsmCrypto.DecryptDes(keys.PrivKey, salt, encrypted)
-                    : UsmCrypto.DecryptAes(keys.PrivKey, message.Usm.EngineBoots, message.Usm.EngineTime, salt, encrypted);
-                var reader = new BerReader(plaintext);
-                scoped = ScopedPdu.Decode(ref reader);
-            }
-            else
-            {
-                scoped = message.Plaintext!;
-            }
-            var pdu = scoped.Pdu;
-            var acceptable = pdu.Type switch
-            {
-                PduType.Report => true,
-                // An unauthenticated Response to an authenticated request could come from anyone on the path.
-                PduType.Response => pdu.RequestId == Id && (authenticated || user is null || user.Auth == AuthProtocol.None),
-                _ => false,
-            };
-            if (!acceptable)
-            {
-                return "authentication";
-            }
-            Reply.TrySetResult(new V3Reply(message.Usm, pdu, authenticated));
-            return null;
-        }
-
-        private static bool Verify(ReadOnlySpan<byte> datagram, V3Message message, AuthProtocol protocol, byte[] key)
-        {
-            var macLength = UsmCrypto.MacLength(protocol);
-            if (message.Usm.AuthParameters.Length != macLength)
-            {
-                return false;
-            }
-            var copy = datagram.ToArray();
-            copy.AsSpan(message.AuthOffset, macLength).Clear();
-            return CryptographicOperations.FixedTimeEquals(UsmCrypto.ComputeMac(protocol, key, copy), message.Usm.AuthParameters);
-        }
-    }
-
-    /// <summary>What we know of one authoritative engine: its id, and boots and time as of a local instant.</summary>
-    private sealed class EngineState(byte[] id)
-    {
-        private readonly Lock _lock = new();
-        private int _boots;
-        private int _time;
-        private int _latestReceivedTime;
-        private long _observedAt = Stopwatch.GetTimestamp();
-
-        public byte[] Id { get; } = id;
-
-        /// <summary>Our estimate of the agent's boots and time now (RFC 3414 section 2.3).</summary>
-        public (int Boots, int Time) Now()
-        {
-            lock (_lock)
-            {
-                var elapsed = (long)Stopwatch.GetElapsedTime(_observedAt).TotalSeconds;
-                return (_boots, (int)Math.Min(int.MaxValue, _time + elapsed));
-            }
-        }
-
-        /// <summary>
-        /// RFC 3414 section 3.2 step 7b: follow a later boot, or a later time than the latest received in this boot.
-        /// A resynchronisation (discovery, a notInTimeWindows report) takes the agent's values as they are.
-        /// </summary>
-        public void Observe(UsmParameters usm, bool resynchronise = false)
-        {
-            lock (_lock)
-            {
-                if (resynchronise || usm.EngineBoots > _boots || (usm.EngineBoots == _boots && usm.EngineTime > _latestReceivedTime))
-                {
-                    _boots = usm.EngineBoots;
-                    _time = usm.EngineTime;
-                    _latestReceivedTime = usm.EngineTime;
-                    _observedAt = Stopwatch.GetTimestamp();
-                }
-            }
         }
     }
 }

@@ -1,6 +1,4 @@
-using PretixOps.SnmpPoller.Snmp;
-
-namespace PretixOps.SnmpPoller.Tests;
+namespace PretixOps.Snmp.Tests;
 
 /// <summary>Key derivation against RFC 3414 appendix A.3, and the USM message layout and ciphers round-tripped.</summary>
 public sealed class UsmTests

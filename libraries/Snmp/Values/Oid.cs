@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace PretixOps.SnmpPoller.Snmp;
+namespace PretixOps.Snmp;
 
 /// <summary>
 /// An OBJECT IDENTIFIER: at least two arcs, each a 32-bit unsigned number (RFC 2578 section 7.1.3 caps

@@ -1,8 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using PretixOps.SnmpPoller.Snmp;
 
-namespace PretixOps.SnmpPoller.Tests;
+namespace PretixOps.Snmp.Tests;
 
 /// <summary>
 /// A scripted v2c agent on a loopback UDP socket: each request goes to <see cref="Answer"/>, which returns the
@@ -65,52 +64,5 @@ internal sealed class FakeAgent : IAsyncDisposable
         _socket.Dispose();
         await _loop;
         _stop.Dispose();
-    }
-}
-
-/// <summary>An agent in memory: a sorted MIB answering GET, GETNEXT and GETBULK as RFC 3416 says, for walk tests.</summary>
-internal sealed class MibClient(IEnumerable<Varbind> mib) : ISnmpClient
-{
-    private readonly SortedList<Oid, SnmpValue> _mib = new(mib.ToDictionary(v => v.Oid, v => v.Value));
-
-    public List<IReadOnlyList<Oid>> BulkRequests { get; } = [];
-
-    /// <summary>Cut every GETBULK response to this many bindings, as an agent does at its size limit.</summary>
-    public int? Truncate { get; set; }
-
-    public Task<IReadOnlyList<Varbind>> GetAsync(SnmpTarget target, IReadOnlyList<Oid> oids, CancellationToken cancellationToken = default) =>
-        Task.FromResult<IReadOnlyList<Varbind>>([.. oids.Select(o => new Varbind(o, _mib.TryGetValue(o, out var v) ? v : SnmpValue.NoSuchObject))]);
-
-    public Task<IReadOnlyList<Varbind>> GetNextAsync(SnmpTarget target, IReadOnlyList<Oid> oids, CancellationToken cancellationToken = default) =>
-        Task.FromResult<IReadOnlyList<Varbind>>([.. oids.Select(Next)]);
-
-    public Task<IReadOnlyList<Varbind>> GetBulkAsync(SnmpTarget target, int nonRepeaters, int maxRepetitions, IReadOnlyList<Oid> oids,
-        CancellationToken cancellationToken = default)
-    {
-        BulkRequests.Add(oids);
-        var result = new List<Varbind>();
-        var cursors = oids.ToArray();
-        for (var r = 0; r < maxRepetitions; r++)
-        {
-            for (var c = 0; c < cursors.Length; c++)
-            {
-                var next = Next(cursors[c]);
-                result.Add(next);
-                cursors[c] = next.Oid;
-            }
-        }
-        return Task.FromResult<IReadOnlyList<Varbind>>(Truncate is { } n ? result.Take(n).ToList() : result);
-    }
-
-    private Varbind Next(Oid oid)
-    {
-        foreach (var (key, value) in _mib)
-        {
-            if (key > oid)
-            {
-                return new Varbind(key, value);
-            }
-        }
-        return new Varbind(oid, SnmpValue.EndOfMibView);
     }
 }

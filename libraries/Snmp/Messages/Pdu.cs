@@ -1,23 +1,10 @@
-namespace PretixOps.SnmpPoller.Snmp;
-
-/// <summary>PDU tags (RFC 3416 section 3).</summary>
-public enum PduType : byte
-{
-    GetRequest = 0xA0,
-    GetNextRequest = 0xA1,
-    Response = 0xA2,
-    SetRequest = 0xA3,
-    GetBulkRequest = 0xA5,
-    InformRequest = 0xA6,
-    SnmpV2Trap = 0xA7,
-    Report = 0xA8,
-}
+namespace PretixOps.Snmp;
 
 /// <summary>
 /// A protocol data unit. For GETBULK, RFC 3416 reuses the error fields: <see cref="ErrorStatus"/> holds
 /// non-repeaters and <see cref="ErrorIndex"/> max-repetitions.
 /// </summary>
-public sealed record Pdu(PduType Type, int RequestId, int ErrorStatus, int ErrorIndex, IReadOnlyList<Varbind> Varbinds)
+internal sealed record Pdu(PduType Type, int RequestId, int ErrorStatus, int ErrorIndex, IReadOnlyList<Varbind> Varbinds)
 {
     public static Pdu Request(PduType type, int requestId, IEnumerable<Oid> oids) =>
         new(type, requestId, 0, 0, oids.Select(Varbind.Request).ToArray());
@@ -76,28 +63,4 @@ public sealed record Pdu(PduType Type, int RequestId, int ErrorStatus, int Error
         }
         return new Pdu((PduType)tag, requestId, errorStatus, errorIndex, varbinds);
     }
-}
-
-/// <summary>error-status values (RFC 3416 section 3).</summary>
-public enum SnmpErrorStatus
-{
-    NoError = 0,
-    TooBig = 1,
-    NoSuchName = 2,
-    BadValue = 3,
-    ReadOnly = 4,
-    GenErr = 5,
-    NoAccess = 6,
-    WrongType = 7,
-    WrongLength = 8,
-    WrongEncoding = 9,
-    WrongValue = 10,
-    NoCreation = 11,
-    InconsistentValue = 12,
-    ResourceUnavailable = 13,
-    CommitFailed = 14,
-    UndoFailed = 15,
-    AuthorizationError = 16,
-    NotWritable = 17,
-    InconsistentName = 18,
 }

@@ -1,6 +1,6 @@
-using PretixOps.SnmpPoller.Snmp;
+using PretixOps.Shared;
 
-namespace PretixOps.SnmpPoller.Tests;
+namespace PretixOps.Snmp.Tests;
 
 /// <summary>Walks end where they should, also with agents that misbehave.</summary>
 public sealed class WalkTests

@@ -2,26 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 
-namespace PretixOps.SnmpPoller.Snmp;
-
-/// <summary>The BER tags of SNMP's value types (RFC 3416 section 3 and RFC 2578's application types).</summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720", Justification = "INTEGER is the protocol's own name for the type.")]
-public enum SnmpType : byte
-{
-    Integer = 0x02,
-    OctetString = 0x04,
-    Null = 0x05,
-    ObjectIdentifier = 0x06,
-    IpAddress = 0x40,
-    Counter32 = 0x41,
-    Gauge32 = 0x42,
-    TimeTicks = 0x43,
-    Opaque = 0x44,
-    Counter64 = 0x46,
-    NoSuchObject = 0x80,
-    NoSuchInstance = 0x81,
-    EndOfMibView = 0x82,
-}
+namespace PretixOps.Snmp;
 
 /// <summary>
 /// One value of a variable binding. Numbers are kept as <see cref="long"/> (INTEGER is signed 32-bit) or
@@ -137,13 +118,4 @@ public readonly struct SnmpValue : IEquatable<SnmpValue>
         SnmpType.ObjectIdentifier => AsOid().ToString(),
         _ => Type.ToString(),
     };
-}
-
-/// <summary>A variable binding: an OID and its value.</summary>
-public readonly record struct Varbind(Oid Oid, SnmpValue Value)
-{
-    /// <summary>A binding as a request carries it: the OID with a NULL value.</summary>
-    public static Varbind Request(Oid oid) => new(oid, SnmpValue.Null);
-
-    public override string ToString() => $"{Oid} = {Value}";
 }

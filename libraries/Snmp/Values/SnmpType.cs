@@ -1,0 +1,20 @@
+namespace PretixOps.Snmp;
+
+/// <summary>The BER tags of SNMP's value types (RFC 3416 section 3 and RFC 2578's application types).</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720", Justification = "INTEGER is the protocol's own name for the type.")]
+public enum SnmpType : byte
+{
+    Integer = 0x02,
+    OctetString = 0x04,
+    Null = 0x05,
+    ObjectIdentifier = 0x06,
+    IpAddress = 0x40,
+    Counter32 = 0x41,
+    Gauge32 = 0x42,
+    TimeTicks = 0x43,
+    Opaque = 0x44,
+    Counter64 = 0x46,
+    NoSuchObject = 0x80,
+    NoSuchInstance = 0x81,
+    EndOfMibView = 0x82,
+}
