@@ -4,6 +4,7 @@ SHELL := /bin/bash
 
 INFRA := deploy/local/infra.sh
 SERVICES := deploy/local/services.sh
+OPSCTL := deploy/local/opsctl.sh
 DEMO := deploy/local/demo.sh
 
 .PHONY: help up demo down status infra build images test bench
@@ -11,9 +12,10 @@ DEMO := deploy/local/demo.sh
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-up: ## install what is missing, start the infrastructure, the five services and the demo workload, print what runs where
+up: ## install what is missing, start the infrastructure, the five services and the demo workload, install opsctl, print what runs where
 	@$(INFRA) up
 	@$(SERVICES) up
+	@$(OPSCTL) install
 	@$(DEMO) up
 	@$(MAKE) --no-print-directory status
 
@@ -26,6 +28,8 @@ status: ## what runs where
 	@$(SERVICES) status
 	@echo
 	@[ ! -f .local/infra.env ] || $(DEMO) status
+	@echo
+	@$(OPSCTL) status
 
 down: ## stop everything `make up` or `make test` started, and nothing else
 	@[ ! -f .local/infra.env ] || $(DEMO) down

@@ -152,16 +152,16 @@ services_key() {
     cd "$ROOT"
     # Tracked and new files alike, as they are on disk: a developer's `make images` builds what is there.
     git ls-files -z -co --exclude-standard -- global.json Directory.Build.props Directory.Packages.props \
-      .editorconfig .dockerignore contracts libraries services deploy/docker/service.Dockerfile | sort -z | xargs -0 sha256sum
+      .editorconfig .dockerignore contracts libraries services tools deploy/docker/service.Dockerfile | sort -z | xargs -0 sha256sum
     "$DOCKER" image inspect --format '{{.Id}}' "$RUNTIME_IMAGE"
     dotnet --version
   ) | hash_of
 }
 
-publish() {
+publish() { # PROJECT [FOLDER: services, or tools for opsctl]
   local project=$1 out=$ROOT/artifacts/publish/$1
   rm -rf "$out"
-  dotnet publish "$ROOT/services/$project/$project.csproj" -c Release -o "$out" --no-self-contained \
+  dotnet publish "$ROOT/${2:-services}/$project/$project.csproj" -c Release -o "$out" --no-self-contained \
     -v quiet -nologo >>"$LOGS/images-publish.log" 2>&1 || { tail -n 40 "$LOGS/images-publish.log" >&2; die "publish of $project failed"; }
 }
 
@@ -175,7 +175,7 @@ build_services() {
   ((missing)) || return 0
   log "publishing the services (log: $LOGS/images-publish.log)"
   : >"$LOGS/images-publish.log"
-  publish Opsctl
+  publish Opsctl tools
   cp "$ROOT/artifacts/publish/Opsctl/PretixOps.Opsctl" "$ROOT/artifacts/publish/Opsctl/opsctl"
   for entry in "${SERVICES[@]}"; do
     IFS=: read -r name project port <<<"$entry"

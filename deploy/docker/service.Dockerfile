@@ -18,12 +18,13 @@ COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY contracts/ contracts/
 COPY libraries/ libraries/
 COPY services/ services/
+COPY tools/ tools/
 # The app hosts are copied under fixed names so that ENTRYPOINT, HEALTHCHECK and PATH need no build argument.
 # opsctl travels in every image: an operator who `docker exec`s into a service finds it configured by the
 # service's own Messaging__* variables.
 RUN dotnet publish "services/${SERVICE}/${SERVICE}.csproj" -c Release -o /app --no-self-contained \
  && cp "/app/PretixOps.${SERVICE}" /app/service \
- && dotnet publish services/Opsctl/Opsctl.csproj -c Release -o /opt/opsctl --no-self-contained \
+ && dotnet publish tools/Opsctl/Opsctl.csproj -c Release -o /opt/opsctl --no-self-contained \
  && cp /opt/opsctl/PretixOps.Opsctl /opt/opsctl/opsctl
 
 FROM scratch AS publish-context

@@ -95,10 +95,9 @@ alert_state() {
 
 replicas() { docker service ls --filter "name=$SERVICE" --format '{{.Replicas}}' | head -n 1; }
 
+# This clone's opsctl with the stack's config (services.sh writes it; `make up` makes it the operator's too).
 opsctl() {
-  OPSCTL_BROKER="amqp://$PRETIXOPS_RABBITMQ_USER@$PRETIXOPS_RABBITMQ_HOST:$PRETIXOPS_RABBITMQ_PORT/" \
-  OPSCTL_PASSWORD_FILE=$PRETIXOPS_RABBITMQ_PASSWORD_FILE OPSCTL_TOKEN_FILE=$STATE/secrets/operator_token \
-    dotnet "$ROOT/services/Opsctl/bin/$CONFIGURATION/net10.0/PretixOps.Opsctl.dll" "$@"
+  OPSCTL_CONFIG=$STATE/opsctl.json dotnet "$ROOT/tools/Opsctl/bin/$CONFIGURATION/net10.0/PretixOps.Opsctl.dll" "$@"
 }
 
 # The newest decision for the service since SINCE with OUTCOME, as one line of opsctl's JSON.

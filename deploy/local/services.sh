@@ -23,8 +23,11 @@ up() {
   # shellcheck disable=SC1091
   source "$STATE/infra.env"
   mkdir -p "$LOGS" "$RUN" "$STATE/secrets"
-  # The local operator's credential: opsctl pause, resume, dry-run and scale are recorded as "operator".
+  # The local operator's credential: opsctl pause, resume, dry-run and scale are recorded as "operator"; it reads
+  # Registration's registry too (opsctl instances), so one token serves every opsctl command.
   [[ -s $STATE/secrets/operator_token ]] || (umask 077; openssl rand -hex 24 >"$STATE/secrets/operator_token")
+  local operator=(Auth__Credentials__0__Name=operator Auth__Credentials__0__TokenFile="$STATE/secrets/operator_token")
+  write_opsctl_config
   log "building ($CONFIGURATION)"
   dotnet build "$ROOT/Microservices.sln" -c "$CONFIGURATION" -v quiet -nologo >"$LOGS/build.log" 2>&1 \
     || { tail -n 40 "$LOGS/build.log" >&2; exit 1; }
@@ -35,7 +38,7 @@ up() {
     log "starting $name on 127.0.0.1:$port"
     local extra=()
     case $name in
-      registration) extra=(ConfigFile="$ROOT/deploy/registration/report-exporters.json") ;;
+      registration) extra=(ConfigFile="$ROOT/deploy/registration/report-exporters.json" "${operator[@]}" Auth__Credentials__0__Roles__0=read) ;;
       discovery-writer) extra=(DiscoveryWriter__OutputDirectory="$STATE/sd"
         DiscoveryWriter__StateDirectory="$STATE/discovery-writer" DiscoveryWriter__InstanceName=local) ;;
       # The shipped policy, with the demo's pretix_web turning in seconds rather than minutes (`make demo`), and
@@ -49,8 +52,7 @@ up() {
         Scaler__Services__pretix_web__Metrics__0__TargetPerReplica=10 Scaler__Services__pretix_web__Metrics__0__Interval=00:00:05
         Scaler__Services__pretix_web__ScaleUp__Limits__0__Step=2 Scaler__Services__pretix_web__ScaleUp__Limits__0__Period=00:00:20
         Scaler__Services__pretix_web__ScaleDown__Limits__0__Step=2 Scaler__Services__pretix_web__ScaleDown__Limits__0__Period=00:00:20
-        Auth__Credentials__0__Name=operator Auth__Credentials__0__TokenFile="$STATE/secrets/operator_token"
-        Auth__Credentials__0__Roles__0=operate Auth__Credentials__0__Roles__1=read) ;;
+        "${operator[@]}" Auth__Credentials__0__Roles__0=operate Auth__Credentials__0__Roles__1=read) ;;
       # Nodes of registrations are polled as in a swarm, on the local snmpd's port: the demo's tasks register
       # this machine's host name as their node.
       snmp-poller) extra=(SnmpPoller__InstanceName=local SnmpPoller__Discovery__Port="${PRETIXOPS_SNMPD_ENDPOINT##*:}") ;;
@@ -79,6 +81,30 @@ up() {
     fi
   done
 }
+
+# opsctl's config for this stack, $STATE/opsctl.json (deploy/local/opsctl.sh links ~/.config/opsctl/config.json to
+# it): where each part listens, and the FILES that hold the secrets, never a secret. Written whole, then moved.
+write_opsctl_config() {
+  local entry name project port registration='' scaler=''
+  for entry in "${SERVICES[@]}"; do
+    IFS=: read -r name project port <<<"$entry"
+    case $name in registration) registration=$port ;; scaler) scaler=$port ;; esac
+  done
+  cat >"$STATE/opsctl.json.tmp" <<JSON
+{
+  "broker": "amqp://$PRETIXOPS_RABBITMQ_USER@$PRETIXOPS_RABBITMQ_HOST:$PRETIXOPS_RABBITMQ_PORT/",
+  "passwordFile": "$(json_string "$PRETIXOPS_RABBITMQ_PASSWORD_FILE")",
+  "management": "http://$PRETIXOPS_RABBITMQ_HOST:$PRETIXOPS_RABBITMQ_MGMT_PORT/",
+  "registration": "http://127.0.0.1:$registration/",
+  "scaler": "http://127.0.0.1:$scaler/",
+  "tokenFile": "$(json_string "$STATE/secrets/operator_token")"
+}
+JSON
+  mv "$STATE/opsctl.json.tmp" "$STATE/opsctl.json"
+}
+
+# TEXT as the inside of a JSON string: a path may hold a backslash or a quote.
+json_string() { sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' <<<"$1"; }
 
 down() {
   local entry name project port pids=()

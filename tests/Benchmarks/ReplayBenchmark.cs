@@ -118,7 +118,7 @@ internal static class ReplayBenchmark
     private static async Task<(int ExitCode, string Output)> RunOpsctlAsync(string state, string error)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { Path.Combine(Machine.Root, "services", "Opsctl", "bin", "Release", "net10.0", "PretixOps.Opsctl.dll"), "dlq", "replay", error, "--all" })
+        foreach (var arg in new[] { Path.Combine(Machine.Root, "tools", "Opsctl", "bin", "Release", "net10.0", "PretixOps.Opsctl.dll"), "dlq", "replay", error, "--all" })
         {
             start.ArgumentList.Add(arg);
         }
@@ -127,6 +127,7 @@ internal static class ReplayBenchmark
         // opsctl checks each destination through the management API before it commits a move.
         start.Environment["OPSCTL_MANAGEMENT"] = $"http://{Machine.Infra["PRETIXOPS_RABBITMQ_HOST"]}:{Machine.Infra["PRETIXOPS_RABBITMQ_MGMT_PORT"]}/";
         start.Environment["OPSCTL_STATE_DIR"] = state;
+        start.Environment["XDG_CONFIG_HOME"] = state; // not the operator's config that `make up` installs
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();

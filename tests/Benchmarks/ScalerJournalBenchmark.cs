@@ -67,7 +67,7 @@ internal static class ScalerJournalBenchmark
             try
             {
                 (published, consumed, peak) = await RepeatAsync(publish, broker, http, scaler.Address, Alert(service), repeats, inFlight);
-                await ScalerRig.WaitAsync(async () => await broker.MessagesAsync("scaler") == 0,
+                await ScalerRig.WaitAsync(async () => await broker.MessagesAsync(QueueNames.Scaler) == 0,
                     "the management API never showed the scaler queue empty");
             }
             finally
@@ -195,7 +195,7 @@ internal static class ScalerJournalBenchmark
             }
 
             // A passive declare answers the depth at once; the management API's figures are a few seconds old.
-            peak = Math.Max(peak, (await channel.QueueDeclarePassiveAsync("scaler")).MessageCount);
+            peak = Math.Max(peak, (await channel.QueueDeclarePassiveAsync(QueueNames.Scaler)).MessageCount);
             var now = await ScalerRig.MetricAsync(http, scaler, "pretixops_scaler_signals_total", "kind=\"alert_fired\"");
             if (now > taken)
             {

@@ -71,7 +71,7 @@ public sealed class AlertIngestTests
     {
         // No consumer of AlertFired: the Scaler's queue (durable, left by earlier tests) is removed; a Scaler
         // declares it again when it starts. Unrouted, the broker would confirm the message and drop it.
-        await Infrastructure.DeleteQueueAsync("scaler");
+        await Infrastructure.DeleteQueueAsync(QueueNames.Scaler);
         await using var ingest = await StartIngestAsync();
 
         using var response = await PostAsync(ingest, ParserFixture($"ItestNobody{Guid.NewGuid():N}"[..24]));

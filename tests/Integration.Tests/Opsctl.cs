@@ -8,7 +8,7 @@ namespace PretixOps.Integration.Tests;
 /// <summary>opsctl as an operator runs it: a process, configured through the environment, against the local broker.</summary>
 internal static class Opsctl
 {
-    private static string Dll => RepositoryPaths.Combine("services", "Opsctl", "bin", ServiceProcess.Configuration, "net10.0", "PretixOps.Opsctl.dll");
+    private static string Dll => RepositoryPaths.Combine("tools", "Opsctl", "bin", ServiceProcess.Configuration, "net10.0", "PretixOps.Opsctl.dll");
 
     public static Dictionary<string, string?> Environment(string stateDirectory) => new()
     {
@@ -17,6 +17,8 @@ internal static class Opsctl
         ["OPSCTL_MANAGEMENT"] = $"http://{Infrastructure.RabbitHost}:{Infrastructure.RabbitManagementPort}/",
         ["OPSCTL_STATE_DIR"] = stateDirectory,
         ["OPSCTL_CONFIG"] = null,
+        // Not the config `make up` installs for the operator: the test says every setting it means.
+        ["XDG_CONFIG_HOME"] = stateDirectory,
     };
 
     public static Task<Cli.Result> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args) =>

@@ -4,7 +4,7 @@ namespace PretixOps.Integration.Tests;
 
 public sealed class RepositoryTests
 {
-    private static readonly string[] SourceFolders = ["contracts", "services", "tests"];
+    private static readonly string[] SourceFolders = ["contracts", "services", "tools", "tests"];
 
     [Fact]
     public void Every_project_is_in_the_solution_so_make_test_runs_it()

@@ -107,8 +107,8 @@ public sealed class ScalerTests : IAsyncLifetime
             waiting = await ScalerHarness.DecisionsWhenAsync(scaler, d => d.Any(x => x.Outcome == ScaleOutcome.Waiting));
             await Task.Delay(TimeSpan.FromMinutes(2) - (DateTimeOffset.UtcNow - stopped));
             // Still only waiting, and the alert was taken in: nothing in the error queue, nothing unacknowledged.
-            Assert.Equal(0, await Opsctl.DepthAsync("scaler_error"));
-            Assert.Equal(0, await Opsctl.DepthAsync("scaler"));
+            Assert.Equal(0, await Opsctl.DepthAsync(QueueNames.Scaler + "_error"));
+            Assert.Equal(0, await Opsctl.DepthAsync(QueueNames.Scaler));
             var status = await _harness.StatusAsync(scaler);
             Assert.False(status.Docker.Up, JsonSerializer.Serialize(status));
             using var ready = await scaler.Http.GetAsync(new Uri("/healthz/ready", UriKind.Relative));
@@ -127,7 +127,7 @@ public sealed class ScalerTests : IAsyncLifetime
         Assert.Equal([(2, 3)], ScalerHarness.Steps(decisions));
         var again = Assert.Single(decisions, x => x.Outcome == ScaleOutcome.Waiting);
         Assert.True(again.Repeats > 10, $"a two-minute wait is retried with backoff, counted: {again.Repeats}");
-        Assert.Equal(0, await Opsctl.DepthAsync("scaler_error"));
+        Assert.Equal(0, await Opsctl.DepthAsync(QueueNames.Scaler + "_error"));
     }
 
     [Fact]
