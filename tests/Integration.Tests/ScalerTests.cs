@@ -145,6 +145,12 @@ public sealed class ScalerTests : IAsyncLifetime
         {
             using var got = await management.PostAsJsonAsync(new Uri("queues/%2F/scaler_error/get", UriKind.Relative),
                 new { count = 10, ackmode = "ack_requeue_true", encoding = "auto" });
+            // MassTransit declares the error queue with the first fault it moves there: until then, it is not there.
+            if (got.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                return JsonDocument.Parse("[]").RootElement.Clone();
+            }
+
             got.EnsureSuccessStatusCode();
             return JsonDocument.Parse(await got.Content.ReadAsStringAsync()).RootElement.Clone();
         }, messages => messages.GetArrayLength() > 0);
