@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using PretixOps.ServiceDefaults;
 
 namespace PretixOps.AlertIngest;
@@ -11,7 +12,8 @@ public static class AlertIngestExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<WebhookAuthenticators>();
         builder.Services.AddSingleton<LegacyEpisodes>();
-        builder.Services.AddScoped<AlertPublisher>();
+        builder.Services.AddConfirmedPublisher(WebhookApi.PublishSeconds,
+            provider => provider.GetRequiredService<IOptions<AlertIngestOptions>>().Value.PublishTimeout);
         builder.Services.AddScoped<WebhookHandler>();
         builder.AddMessaging();
         return builder;

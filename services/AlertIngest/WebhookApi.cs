@@ -14,6 +14,10 @@ public static class WebhookApi
     private static readonly Counter Received = Metrics.CreateCounter(
         "pretixops_alerts_received_total", "Alerts accepted onto the bus, by source and status.", "source", "status");
 
+    /// <summary>Every payload's publish, timed by AlertIngest's <see cref="ConfirmedPublisher"/>.</summary>
+    internal static readonly Histogram PublishSeconds = ConfirmedPublisher.LatencyHistogram(
+        "pretixops_alert_publish_seconds", "Time from publishing a payload's events to the last broker confirm.");
+
     public static IEndpointRouteBuilder MapWebhookApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1/alerts/alertmanager", (HttpContext context, WebhookHandler handler) =>
@@ -32,7 +36,7 @@ public static class WebhookApi
 public sealed class WebhookHandler(
     IOptions<AlertIngestOptions> options,
     WebhookAuthenticators authenticators,
-    AlertPublisher publisher,
+    ConfirmedPublisher publisher,
     LegacyEpisodes episodes,
     TimeProvider clock,
     ILogger<WebhookHandler> logger)
@@ -95,7 +99,7 @@ public sealed class WebhookHandler(
             return Problems.Validation(parsed.Errors);
         }
 
-        if (!await publisher.TryPublishAllAsync(parsed.Events, context.RequestAborted))
+        if (!await publisher.TryPublishAsync(parsed.Events, context.RequestAborted))
         {
             authenticator.Release(context.Request.Headers);
             return Problems.Unavailable(context, settings.RetryAfterSeconds,

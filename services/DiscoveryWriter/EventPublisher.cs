@@ -1,4 +1,5 @@
 using MassTransit;
+using PretixOps.ServiceDefaults;
 
 namespace PretixOps.DiscoveryWriter;
 
@@ -13,24 +14,13 @@ public interface IEventPublisher
     bool BusReady { get; }
 }
 
-public sealed class BusEventPublisher(IBusControl bus, ILogger<BusEventPublisher> logger) : IEventPublisher
+/// <summary>The seam on the bus: every service's <see cref="ConfirmedPublisher"/> (mandatory, confirmed), waiting 5 s.</summary>
+public sealed class BusEventPublisher(IBusControl bus, ILogger<ConfirmedPublisher> logger) : IEventPublisher
 {
+    private readonly ConfirmedPublisher _publisher = new(bus, bus, TimeSpan.FromSeconds(5), latency: null, logger);
+
     public bool BusReady => bus.CheckHealth().Status == BusHealthStatus.Healthy;
 
-    public async Task<bool> TryPublishAsync<T>(T message, CancellationToken cancellationToken)
-        where T : class
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(5));
-        try
-        {
-            await bus.Publish(message, timeout.Token);
-            return true;
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or MassTransitException && !cancellationToken.IsCancellationRequested)
-        {
-            logger.LogWarning("Could not publish {MessageType}: {Reason}", typeof(T).Name, ex.Message);
-            return false;
-        }
-    }
+    public Task<bool> TryPublishAsync<T>(T message, CancellationToken cancellationToken)
+        where T : class => _publisher.TryPublishAsync([message], cancellationToken);
 }

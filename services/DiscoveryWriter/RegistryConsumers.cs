@@ -1,6 +1,8 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using PretixOps.Contracts;
+using PretixOps.Contracts.Rules;
+using PretixOps.ServiceDefaults;
 
 namespace PretixOps.DiscoveryWriter;
 
@@ -16,13 +18,13 @@ public sealed class RegistryChangeConsumer(DiscoveryEngine engine, ILogger<Regis
 
     public Task Consume(ConsumeContext<InstanceRegistered> context)
     {
-        RegistryChangeRules.Check(context.Message);
+        InvalidMessageException.ThrowIfAny(context.Message, InstanceRegisteredRules.Check(context.Message));
         return SubmitUntilSavedAsync(context.Message, context.CancellationToken);
     }
 
     public Task Consume(ConsumeContext<InstanceDeregistered> context)
     {
-        RegistryChangeRules.Check(context.Message);
+        InvalidMessageException.ThrowIfAny(context.Message, InstanceDeregisteredRules.Check(context.Message));
         return SubmitUntilSavedAsync(context.Message, context.CancellationToken);
     }
 

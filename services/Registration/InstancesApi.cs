@@ -2,6 +2,7 @@ using System.Globalization;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using PretixOps.Contracts;
+using PretixOps.Contracts.Rules;
 using PretixOps.ServiceDefaults;
 
 namespace PretixOps.Registration;
@@ -9,8 +10,6 @@ namespace PretixOps.Registration;
 /// <summary><c>/v1/instances</c>: register (and renew), deregister, list. Every call needs a bearer token.</summary>
 public static class InstancesApi
 {
-    public const long MaxBodyBytes = 64 * 1024;
-
     public static IEndpointRouteBuilder MapInstancesApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/instances").RequireAccess();
@@ -21,63 +20,38 @@ public static class InstancesApi
     }
 
     private static async Task<IResult> RegisterAsync(
-        HttpContext context, RegistrationPublisher publisher, IOptions<RegistrationOptions> options, CancellationToken cancellationToken)
+        HttpContext context, RegistrationIntake intake, IOptions<RegistrationOptions> options, CancellationToken cancellationToken)
     {
-        var body = await JsonBody.ReadAsync<RegisterInstance>(context.Request, MaxBodyBytes, cancellationToken);
+        var body = await JsonBody.ReadAsync<RegisterInstance>(context.Request, RegistrationIntake.MaxBodyBytes, cancellationToken);
         if (body.Error is not null)
         {
-            RegistrationPublisher.Count("v1", "rejected");
+            RegistrationIntake.CountRejected("v1");
             return body.Error;
         }
 
-        return await AcceptAsync(body.Value!, "v1", context, publisher, options.Value, cancellationToken);
-    }
-
-    /// <summary>Validates, publishes with a confirm, and answers 202, 400 or 503. Shared by both HTTP formats.</summary>
-    internal static async Task<IResult> AcceptAsync(
-        RegisterInstance request, string path, HttpContext context, RegistrationPublisher publisher,
-        RegistrationOptions options, CancellationToken cancellationToken)
-    {
-        var result = RegistrationRules.Validate(request, context.Connection.RemoteIpAddress, options.DefaultTtlSeconds);
-        if (!result.IsValid)
-        {
-            RegistrationPublisher.Count(path, "rejected");
-            return Problems.Validation(result.Errors);
-        }
-
-        var registration = result.Registration!;
-        if (!await publisher.TryPublishAsync(registration, path, cancellationToken))
-        {
-            return Problems.Unavailable(context, options.RetryAfterSeconds,
-                "The message broker did not confirm the registration; it was not accepted. Send it again.");
-        }
-
-        DateTimeOffset? expiresAt = registration.TtlSeconds == 0 ? null : registration.RegisteredAt.AddSeconds(registration.TtlSeconds);
-        return Results.Accepted(
-            $"/v1/instances/{Uri.EscapeDataString(registration.InstanceId)}",
-            new { instanceId = registration.InstanceId, expiresAt });
+        var outcome = await intake.AcceptAsync(body.Value!, context.Connection.RemoteIpAddress, "v1", cancellationToken);
+        return IntakeHttpAnswer.For(outcome, context, options.Value);
     }
 
     private static async Task<IResult> DeregisterAsync(
-        string instanceId, string? service, HttpContext context, RegistrationPublisher publisher,
+        string instanceId, string? service, HttpContext context, RegistrationIntake intake,
         IOptions<RegistrationOptions> options, CancellationToken cancellationToken)
     {
-        if (!RegistrationRules.IsName(instanceId))
-        {
-            return Problems.Validation(new Dictionary<string, string[]>
-            {
-                ["instanceId"] = [Names.Rule],
-            });
-        }
-
-        if (service is not null && !RegistrationRules.IsName(service))
-        {
-            return Problems.Validation(new Dictionary<string, string[]> { ["service"] = [Names.Rule] });
-        }
-
         var message = new InstanceDeregistered(
             instanceId, service ?? ServiceOf(instanceId), DeregistrationReason.Explicit, DateTimeOffset.UtcNow);
-        if (!await publisher.TryPublishAsync(message, "v1-delete", cancellationToken))
+        var violations = InstanceDeregisteredRules.Check(message);
+        if (service is "")
+        {
+            // The message's empty service stands for "a task id, ask the registry"; a caller who names one names one.
+            violations.Add("service", Names.Rule);
+        }
+
+        if (!violations.IsEmpty)
+        {
+            return Problems.Validation(violations.ByField());
+        }
+
+        if (!await intake.WithdrawAsync(message, "v1-delete", cancellationToken))
         {
             return Problems.Unavailable(context, options.Value.RetryAfterSeconds,
                 "The message broker did not confirm the deregistration. Send it again.");
@@ -92,7 +66,7 @@ public static class InstancesApi
     {
         foreach (var (field, value) in new[] { ("service", service), ("job", job) })
         {
-            if (value is not null && !RegistrationRules.IsName(value))
+            if (value is not null && !Names.IsValid(value))
             {
                 return Problems.Validation(new Dictionary<string, string[]> { [field] = [Names.Rule] });
             }
@@ -103,8 +77,7 @@ public static class InstancesApi
             // The registry lives in DiscoveryWriter; any of its replicas answers.
             var response = await client.GetResponse<InstanceList>(new ListInstances(service, job), cancellationToken,
                 RequestTimeout.After(s: (int)Math.Ceiling(options.Value.PublishTimeout.TotalSeconds)));
-            return Results.Ok(response.Message.Instances.Select(i => new
-            {
+            return Results.Ok(response.Message.Instances.Select(i => new ListedInstance(
                 i.Registration.InstanceId,
                 i.Registration.Service,
                 i.Registration.Slot,
@@ -115,9 +88,9 @@ public static class InstancesApi
                 i.Registration.Labels,
                 i.Registration.TtlSeconds,
                 i.Registration.RegisteredAt,
-                i.ExpiresAt,
-            }));
+                i.ExpiresAt)));
         }
+
         catch (Exception ex) when (ex is RequestTimeoutException or RequestFaultException or OperationCanceledException or RabbitMqConnectionException)
         {
             return Problems.Unavailable(context, options.Value.RetryAfterSeconds,

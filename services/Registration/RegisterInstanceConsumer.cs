@@ -1,5 +1,4 @@
 using MassTransit;
-using Microsoft.Extensions.Options;
 using PretixOps.Contracts;
 using PretixOps.ServiceDefaults;
 
@@ -7,24 +6,24 @@ namespace PretixOps.Registration;
 
 /// <summary>
 /// Registrations sent over AMQP as plain JSON (any client, or <c>rabbitmqadmin publish</c>) to the
-/// <c>instance-registrations</c> queue: validated exactly as over HTTP. A valid one becomes
-/// <see cref="InstanceRegistered"/>; an invalid one fails without retries and lands in
-/// <c>instance-registrations_error</c>, its reason in the fault headers.
+/// <c>instance-registrations</c> queue: taken in exactly as over HTTP. A valid one becomes
+/// <see cref="InstanceRegistered"/>, acknowledged only once the broker confirmed it; an invalid one fails without
+/// retries and lands in <c>instance-registrations_error</c>, its reason in the fault headers.
 /// </summary>
-public sealed class RegisterInstanceConsumer(IOptions<RegistrationOptions> options) : IConsumer<RegisterInstance>
+public sealed class RegisterInstanceConsumer(RegistrationIntake intake) : IConsumer<RegisterInstance>
 {
     public async Task Consume(ConsumeContext<RegisterInstance> context)
     {
         // No caller address over AMQP: the body must name it.
-        var result = RegistrationRules.Validate(context.Message, caller: null, options.Value.DefaultTtlSeconds);
-        if (!result.IsValid)
+        var outcome = await intake.AcceptAsync(context.Message, caller: null, "amqp", context.CancellationToken);
+        switch (outcome.Result)
         {
-            RegistrationPublisher.Count("amqp", "rejected");
-            throw new InvalidRegistrationException(result.Errors);
+            case RegistrationIntake.Result.Rejected:
+                throw new InvalidRegistrationException(outcome.Errors);
+            case RegistrationIntake.Result.Unavailable:
+                // Not the message's fault: retried, and unacknowledged meanwhile, so it is not lost.
+                throw new RegistrationNotConfirmedException(outcome.Registration!.InstanceId);
         }
-
-        await context.Publish(result.Registration!);
-        RegistrationPublisher.Count("amqp", "accepted");
     }
 }
 
@@ -46,7 +45,7 @@ public sealed class RegisterInstanceConsumerDefinition : ConsumerDefinition<Regi
 }
 
 public sealed class InvalidRegistrationException(IReadOnlyDictionary<string, string[]> errors)
-    : PermanentMessageException("Invalid registration: " + string.Join("; ", errors.Select(e => $"{e.Key} {string.Join(" ", e.Value)}")))
-{
-    public IReadOnlyDictionary<string, string[]> Errors { get; } = errors;
-}
+    : InvalidMessageException("registration", errors);
+
+public sealed class RegistrationNotConfirmedException(string instanceId)
+    : Exception($"The broker did not confirm the registration of {instanceId}; it is tried again.");

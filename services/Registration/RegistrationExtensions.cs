@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.Extensions.Options;
 using PretixOps.Contracts;
 using PretixOps.ServiceDefaults;
 
@@ -11,7 +12,9 @@ public static class RegistrationExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddValidatedOptions<RegistrationOptions>(RegistrationOptions.Section);
         builder.Services.AddAccessPolicy();
-        builder.Services.AddScoped<RegistrationPublisher>();
+        builder.Services.AddConfirmedPublisher(RegistrationIntake.PublishSeconds,
+            provider => provider.GetRequiredService<IOptions<RegistrationOptions>>().Value.PublishTimeout);
+        builder.Services.AddScoped<RegistrationIntake>();
         builder.AddMessaging(bus =>
         {
             bus.AddConsumer<RegisterInstanceConsumer, RegisterInstanceConsumerDefinition>();

@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
-using System.Net;
+using PretixOps.Contracts;
+using PretixOps.Contracts.Rules;
+using PretixOps.ServiceDefaults;
 
 namespace PretixOps.Registration;
 
@@ -8,7 +10,7 @@ public sealed class RegistrationOptions : IValidatableObject
 {
     public const string Section = "Registration";
 
-    [Range(0, RegistrationRules.MaxTtlSeconds)]
+    [Range(0, RegisterInstanceRules.MaxTtlSeconds)]
     public int DefaultTtlSeconds { get; set; } = 90;
 
     /// <summary>How long a request waits for the broker's confirm before answering 503.</summary>
@@ -23,16 +25,16 @@ public sealed class RegistrationOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        foreach (var network in ReportFormat.AllowedNetworks.Where(n => !IPNetwork.TryParse(n, out _)))
+        foreach (var problem in Networks.Validate(ReportFormat.AllowedNetworks, "ReportFormat:AllowedNetworks"))
         {
-            yield return new ValidationResult($"'{network}' is not a CIDR such as 10.0.0.0/8.", ["ReportFormat:AllowedNetworks"]);
+            yield return problem;
         }
 
         foreach (var (service, exporters) in ReportFormat.Exporters)
         {
-            var request = new Contracts.RegisterInstance(service, 1, null, null, "127.0.0.1",
-                [.. exporters.Select(e => new Contracts.RegisterExporter(e.Job, e.Port, e.Path, e.Scheme, null))], null, 0);
-            foreach (var (field, problems) in RegistrationRules.Validate(request, caller: null, DefaultTtlSeconds).Errors)
+            var request = new RegisterInstance(service, 1, null, null, "127.0.0.1",
+                [.. exporters.Select(e => new RegisterExporter(e.Job, e.Port, e.Path, e.Scheme, null))], null, 0);
+            foreach (var (field, problems) in RegisterInstanceRules.Validate(request, caller: null, DefaultTtlSeconds).Errors)
             {
                 yield return new ValidationResult($"{field}: {string.Join(" ", problems)}", [$"ReportFormat:Exporters:{service}"]);
             }
@@ -49,7 +51,7 @@ public sealed class ReportFormatOptions
     /// <summary>Default: loopback only. In a swarm, list the overlay networks the workloads are on.</summary>
     public List<string> AllowedNetworks { get; set; } = ["127.0.0.0/8", "::1/128"];
 
-    [Range(0, RegistrationRules.MaxTtlSeconds)]
+    [Range(0, RegisterInstanceRules.MaxTtlSeconds)]
     public int TtlSeconds { get; set; } = 90;
 
     /// <summary>Service name to the exporters its containers serve (the report's map of ports).</summary>

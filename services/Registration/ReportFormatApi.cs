@@ -21,29 +21,29 @@ public static partial class ReportFormatApi
     }
 
     private static async Task<IResult> RegisterAsync(
-        HttpContext context, RegistrationPublisher publisher, IOptions<RegistrationOptions> options, CancellationToken cancellationToken)
+        HttpContext context, RegistrationIntake intake, IOptions<RegistrationOptions> options, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         if (!Networks.Contains(Networks.Parse(settings.ReportFormat.AllowedNetworks), context.Connection.RemoteIpAddress))
         {
             AccessPolicy.CountRejection("forbidden_network");
-            RegistrationPublisher.Count("report", "rejected");
+            RegistrationIntake.CountRejected("report");
             return Problems.Create(StatusCodes.Status403Forbidden, "Forbidden",
                 $"POST /service is accepted only from Registration:ReportFormat:AllowedNetworks; {context.Connection.RemoteIpAddress} is not in them.");
         }
 
         // The report's entrypoints post with `wget --post-data`, which says form-urlencoded: the body is JSON all the same.
-        var body = await JsonBody.ReadAsync<ReportRegistration>(context.Request, InstancesApi.MaxBodyBytes, cancellationToken, anyContentType: true);
+        var body = await JsonBody.ReadAsync<ReportRegistration>(context.Request, RegistrationIntake.MaxBodyBytes, cancellationToken, anyContentType: true);
         if (body.Error is not null)
         {
-            RegistrationPublisher.Count("report", "rejected");
+            RegistrationIntake.CountRejected("report");
             return body.Error;
         }
 
         var match = ServiceSlot().Match(body.Value!.Service ?? "");
         if (!match.Success)
         {
-            RegistrationPublisher.Count("report", "rejected");
+            RegistrationIntake.CountRejected("report");
             return Problems.Validation(new Dictionary<string, string[]>
             {
                 ["service"] = ["must be <service>.<slot>, such as pretix_web.3."],
@@ -53,7 +53,7 @@ public static partial class ReportFormatApi
         var service = match.Groups["service"].Value;
         if (!settings.ReportFormat.Exporters.TryGetValue(service, out var exporters))
         {
-            RegistrationPublisher.Count("report", "rejected");
+            RegistrationIntake.CountRejected("report");
             return Problems.Validation(new Dictionary<string, string[]>
             {
                 ["service"] = [$"'{service}' has no entry in Registration:ReportFormat:Exporters, so its exporters are unknown."],
@@ -69,7 +69,8 @@ public static partial class ReportFormatApi
             [.. exporters.Select(e => new RegisterExporter(e.Job, e.Port, e.Path, e.Scheme, null))],
             Labels: null,
             settings.ReportFormat.TtlSeconds);
-        return await InstancesApi.AcceptAsync(request, "report", context, publisher, settings, cancellationToken);
+        var outcome = await intake.AcceptAsync(request, context.Connection.RemoteIpAddress, "report", cancellationToken);
+        return IntakeHttpAnswer.For(outcome, context, settings);
     }
 
     [GeneratedRegex("^(?<service>[A-Za-z0-9][A-Za-z0-9_.-]{0,127})\\.(?<slot>[0-9]{1,7})\\z")]

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Net;
 
 namespace PretixOps.ServiceDefaults;
 
@@ -64,9 +63,9 @@ public sealed class AccessOptions : IValidatableObject
             }
         }
 
-        foreach (var network in AllowedNetworks.Where(n => !IPNetwork.TryParse(n, out _)))
+        foreach (var invalid in Networks.Validate(AllowedNetworks, nameof(AllowedNetworks)))
         {
-            yield return new ValidationResult($"'{network}' is not a CIDR such as 10.0.0.0/8.", [nameof(AllowedNetworks)]);
+            yield return invalid;
         }
     }
 }

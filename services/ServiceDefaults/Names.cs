@@ -1,17 +1,14 @@
-using System.Text.RegularExpressions;
+using PretixOps.Contracts.Rules;
 
 namespace PretixOps.ServiceDefaults;
 
 /// <summary>
-/// Service, job and instance names. They become file names and Prometheus label values, so they start
-/// with a letter or digit and hold no path separator: no name can escape an output folder.
+/// Service, job and instance names in configuration and routes: the messages' own rule (<see cref="NameRule"/>),
+/// so a name a service accepts is one every message may carry.
 /// </summary>
-public static partial class Names
+public static class Names
 {
-    public const string Rule = "must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$.";
+    public const string Rule = NameRule.Text;
 
-    public static bool IsValid(string? value) => value is not null && Pattern().IsMatch(value);
-
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}\\z")]
-    private static partial Regex Pattern();
+    public static bool IsValid(string? value) => NameRule.IsValid(value);
 }

@@ -1,10 +1,24 @@
+using System.ComponentModel.DataAnnotations;
 using System.Net;
 
 namespace PretixOps.ServiceDefaults;
 
+/// <summary>
+/// CIDR lists from configuration (who may call, which proxies are believed, which agents may be polled): checked
+/// at start by <see cref="Validate"/> and read by <see cref="Parse"/> with the same rule, so what starts is what runs.
+/// </summary>
 public static class Networks
 {
-    public static IReadOnlyList<IPNetwork> Parse(IEnumerable<string> cidrs) => [.. cidrs.Select(c => IPNetwork.Parse(c.Trim()))];
+    /// <summary>
+    /// One <see cref="ValidationResult"/> for <paramref name="setting"/> per entry that is not a CIDR, as
+    /// <see cref="IPNetwork"/> reads one: surrounding spaces are refused, not trimmed.
+    /// </summary>
+    public static IEnumerable<ValidationResult> Validate(IEnumerable<string> cidrs, string setting, string example = "10.0.0.0/8") =>
+        cidrs.Where(c => !IPNetwork.TryParse(c, out _))
+            .Select(c => new ValidationResult($"'{c}' is not a CIDR such as {example}.", [setting]));
+
+    /// <summary>Reads a list <see cref="Validate"/> found nothing wrong with.</summary>
+    public static IReadOnlyList<IPNetwork> Parse(IEnumerable<string> cidrs) => [.. cidrs.Select(c => IPNetwork.Parse(c))];
 
     /// <summary>Whether <paramref name="address"/> is in one of <paramref name="networks"/>; an IPv4 client seen as ::ffff:a.b.c.d counts as a.b.c.d.</summary>
     public static bool Contains(IReadOnlyList<IPNetwork> networks, IPAddress? address)

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Net;
 
 namespace PretixOps.ServiceDefaults;
 
@@ -14,7 +13,5 @@ public sealed class TrustedProxyOptions : IValidatableObject
     public List<string> TrustedProxies { get; set; } = [];
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
-        TrustedProxies
-            .Where(n => !IPNetwork.TryParse(n, out _))
-            .Select(n => new ValidationResult($"'{n}' is not a CIDR such as 10.0.0.2/32.", [nameof(TrustedProxies)]));
+        Networks.Validate(TrustedProxies, nameof(TrustedProxies), example: "10.0.0.2/32");
 }

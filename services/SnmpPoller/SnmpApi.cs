@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.Options;
+using PretixOps.Contracts.Rules;
 using PretixOps.ServiceDefaults;
 using PretixOps.SnmpPoller.Polling;
 
@@ -118,6 +119,7 @@ public static class SnmpApi
         {
             return false;
         }
-        return HostDirectory.IsValidNode(host);
+        // A registration's address rule: a host name, a dotted quad, or IPv6; no shorthand IPv4 that names another host.
+        return RegisterInstanceRules.NormalAddress(host) is not null;
     }
 }

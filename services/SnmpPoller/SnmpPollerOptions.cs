@@ -75,18 +75,9 @@ public sealed class SnmpPollerOptions : IValidatableObject
         {
             yield return new ValidationResult(problem.Message, [$"{nameof(Discovery)}:{problem.Setting}"]);
         }
-        string? networkProblem = null;
-        try
+        foreach (var problem in Networks.Validate(OnDemandAllowedNetworks, nameof(OnDemandAllowedNetworks)))
         {
-            Networks.Parse(OnDemandAllowedNetworks);
-        }
-        catch (FormatException e)
-        {
-            networkProblem = e.Message;
-        }
-        if (networkProblem is not null)
-        {
-            yield return new ValidationResult($"not a CIDR list: {networkProblem}", [nameof(OnDemandAllowedNetworks)]);
+            yield return problem;
         }
     }
 

@@ -1,4 +1,5 @@
 using PretixOps.Contracts;
+using PretixOps.Contracts.Rules;
 using PretixOps.ServiceDefaults;
 using PretixOps.TestSupport;
 using static PretixOps.DiscoveryWriter.Tests.Samples;
@@ -45,10 +46,15 @@ public sealed class CatchUpTests
         var escaping = Registered(at: T0) with { Exporters = [new ExporterEndpoint("../../etc/cron.d/x", 80, "/metrics", "http", new Dictionary<string, string>())] };
         var hollow = Registered(at: T0) with { Exporters = null! };
 
-        Assert.Throws<PermanentMessageException>(() => RegistryChangeRules.Check(escaping));
-        Assert.Throws<PermanentMessageException>(() => RegistryChangeRules.Check(hollow));
-        Assert.Throws<PermanentMessageException>(() => RegistryChangeRules.Check(Registered(at: T0) with { Address = "10.0.0.1\n" }));
-        Assert.Throws<PermanentMessageException>(() => RegistryChangeRules.Check(new InstanceDeregistered("../x", "s", DeregistrationReason.Explicit, T0)));
-        RegistryChangeRules.Check(Registered(at: T0));
+        Assert.Throws<InvalidMessageException>(() => Check(escaping));
+        Assert.Throws<InvalidMessageException>(() => Check(hollow));
+        Assert.Throws<InvalidMessageException>(() => Check(Registered(at: T0) with { Address = "10.0.0.1\n" }));
+        Assert.Throws<InvalidMessageException>(() => Check(new InstanceDeregistered("../x", "s", DeregistrationReason.Explicit, T0)));
+        Check(Registered(at: T0));
     }
+
+    /// <summary>What <see cref="RegistryChangeConsumer"/> does first with every change.</summary>
+    private static void Check(InstanceRegistered message) => InvalidMessageException.ThrowIfAny(message, InstanceRegisteredRules.Check(message));
+
+    private static void Check(InstanceDeregistered message) => InvalidMessageException.ThrowIfAny(message, InstanceDeregisteredRules.Check(message));
 }

@@ -5,6 +5,7 @@ using MassTransit.Testing;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using PretixOps.Contracts;
+using PretixOps.ServiceDefaults;
 using PretixOps.TestSupport;
 
 namespace PretixOps.DiscoveryWriter.Tests;
@@ -85,6 +86,41 @@ public sealed class ServiceDiscoveryApiTests : IAsyncLifetime
         using var response = await client.GetAsync(new Uri("/v1/sd/..%2F..%2Fetc%2Fpasswd", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    public static TheoryData<string> RefusedFields => ["node", "address", "labels.job", "ttlSeconds", "exporters[0].path", "slot"];
+
+    /// <summary>
+    /// Each change is one Registration would refuse, and this consumer once let through (it checked no node, any
+    /// address without spaces, no label names, no upper TTL, a path only for its leading slash, no slot range).
+    /// The producer's rules now hold here too: nothing is written, and the fault names the field.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(RefusedFields))]
+    public async Task A_change_Registration_would_refuse_is_refused_here_naming_the_field(string field)
+    {
+        using var client = Client(ServiceHostContract<Program>.TestToken);
+        var job = "refused_" + new string([.. field.Where(char.IsAsciiLetter)]);
+        var exporter = new ExporterEndpoint(job, 80, field == "exporters[0].path" ? "/my metrics" : "/metrics", "http", new Dictionary<string, string>());
+        var valid = new InstanceRegistered(
+            job + ".1", job, 1, null, "node-1", "10.0.0.1", [exporter], new Dictionary<string, string>(), 90, DateTimeOffset.UtcNow);
+        var message = field switch
+        {
+            "node" => valid with { Node = "fd00::5" },
+            "address" => valid with { Address = "010.0.0.1" },
+            "labels.job" => valid with { Labels = new Dictionary<string, string> { ["job"] = "other" } },
+            "ttlSeconds" => valid with { TtlSeconds = 86_401 },
+            "slot" => valid with { Slot = 2_000_000 },
+            _ => valid,
+        };
+        var harness = _factory.Services.GetTestHarness();
+
+        await harness.Bus.Publish(message);
+
+        Assert.True(await harness.Consumed.Any<InstanceRegistered>(m => m.Context.Message.Service == job && m.Exception is not null));
+        var consumed = harness.Consumed.Select<InstanceRegistered>(m => m.Context.Message.Service == job).First();
+        Assert.Contains(field, Assert.IsType<InvalidMessageException>(consumed.Exception).Errors.Keys);
+        Assert.Equal("[]\n", await client.GetStringAsync(new Uri($"/v1/sd/{job}", UriKind.Relative)));
     }
 
     private HttpClient Client(string? token)

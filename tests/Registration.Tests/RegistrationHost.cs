@@ -18,6 +18,7 @@ public sealed class RegistrationHost : IAsyncLifetime
 
     private readonly IReadOnlyDictionary<string, string> _settings;
     private readonly IPAddress? _remoteAddress;
+    private readonly Action<IBusRegistrationConfigurator>? _bus;
     private WebApplicationFactory<Program> _factory = null!;
 
     public RegistrationHost()
@@ -26,10 +27,13 @@ public sealed class RegistrationHost : IAsyncLifetime
     }
 
     /// <param name="remoteAddress">The caller address every request appears to come from; TestServer gives none.</param>
-    internal RegistrationHost(IReadOnlyDictionary<string, string> settings, IPAddress? remoteAddress = null)
+    /// <param name="bus">More for the test bus, such as a handler standing in for DiscoveryWriter.</param>
+    internal RegistrationHost(
+        IReadOnlyDictionary<string, string> settings, IPAddress? remoteAddress = null, Action<IBusRegistrationConfigurator>? bus = null)
     {
         _settings = settings;
         _remoteAddress = remoteAddress;
+        _bus = bus;
     }
 
     public ITestHarness Harness { get; private set; } = null!;
@@ -47,7 +51,7 @@ public sealed class RegistrationHost : IAsyncLifetime
 
             host.ConfigureTestServices(services =>
             {
-                services.AddMassTransitTestHarness();
+                services.AddMassTransitTestHarness(configurator => _bus?.Invoke(configurator));
                 if (_remoteAddress is not null)
                 {
                     services.AddSingleton<IStartupFilter>(new RemoteAddressFilter(_remoteAddress));

@@ -124,6 +124,8 @@ public sealed class PollerApiTests : IAsyncLifetime
         { "SnmpPoller:Hosts:0:Name", "bad name", "SnmpPoller:Hosts:0:Name" },
         { "SnmpPoller:Discovery:Auth", "missing", "SnmpPoller:Discovery:Auth" },
         { "SnmpPoller:OnDemandAllowedNetworks:0", "10.0.0.0/99", "SnmpPoller:OnDemandAllowedNetworks" },
+        // Once read trimmed and accepted here alone; every other network list refuses it. The strict rule wins.
+        { "SnmpPoller:OnDemandAllowedNetworks:0", " 10.0.0.0/24", "SnmpPoller:OnDemandAllowedNetworks" },
     };
 
     [Theory]

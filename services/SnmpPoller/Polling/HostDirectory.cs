@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using PretixOps.Contracts;
 
@@ -14,7 +13,7 @@ public sealed record PolledHost(string Name, string Address, int Port, string Au
 /// node's last instance leaves (deregistered or expired), the node stays for a grace period, so a rolling update
 /// that moves a task away and back does not make its host metrics vanish and return.
 /// </summary>
-public sealed partial class HostDirectory
+public sealed class HostDirectory
 {
     private static readonly TimeSpan TombstoneRetention = TimeSpan.FromHours(1);
 
@@ -37,9 +36,6 @@ public sealed partial class HostDirectory
                 host.Interval ?? _options.Interval, IsStatic: true);
         }
     }
-
-    /// <summary>True when <paramref name="node"/> can be a host name or address we resolve and put in a label.</summary>
-    public static bool IsValidNode(string? node) => node is not null && HostNamePattern().IsMatch(node);
 
     public void Apply(InstanceRegistered registration)
     {
@@ -154,8 +150,4 @@ public sealed partial class HostDirectory
 
         public DateTimeOffset? EmptySince { get; set; }
     }
-
-    // A host name (RFC 1123 labels, underscores as Docker allows) or an IPv4 or IPv6 literal.
-    [GeneratedRegex("^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*|[0-9A-Fa-f:.]+)\\z")]
-    private static partial Regex HostNamePattern();
 }

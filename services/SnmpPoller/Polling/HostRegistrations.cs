@@ -1,30 +1,27 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using PretixOps.Contracts;
+using PretixOps.Contracts.Rules;
 using PretixOps.ServiceDefaults;
 
 namespace PretixOps.SnmpPoller.Polling;
 
-/// <summary>Learns nodes from registrations. A node that is not a host name can never be polled: error queue.</summary>
+/// <summary>
+/// Learns nodes from registrations, held to the same rules as Registration holds them (a node that is not a host name
+/// can never be polled): what the rules refuse goes to the error queue.
+/// </summary>
 public sealed class HostRegistrationConsumer(HostDirectory directory) : IConsumer<InstanceRegistered>, IConsumer<InstanceDeregistered>
 {
     public Task Consume(ConsumeContext<InstanceRegistered> context)
     {
-        var registration = context.Message;
-        if (registration.InstanceId is null || (registration.Node is not null && !HostDirectory.IsValidNode(registration.Node)))
-        {
-            throw new PermanentMessageException($"InstanceRegistered.node '{registration.Node}' is not a host name or address.");
-        }
-        directory.Apply(registration);
+        InvalidMessageException.ThrowIfAny(context.Message, InstanceRegisteredRules.Check(context.Message));
+        directory.Apply(context.Message);
         return Task.CompletedTask;
     }
 
     public Task Consume(ConsumeContext<InstanceDeregistered> context)
     {
-        if (context.Message.InstanceId is null)
-        {
-            throw new PermanentMessageException("InstanceDeregistered.instanceId is missing.");
-        }
+        InvalidMessageException.ThrowIfAny(context.Message, InstanceDeregisteredRules.Check(context.Message));
         directory.Apply(context.Message);
         return Task.CompletedTask;
     }
@@ -78,7 +75,7 @@ public sealed class HostBootstrap(
                 var response = await client.GetResponse<InstanceList>(new ListInstances(null, null), stoppingToken, RequestTimeout.After(s: 10));
                 foreach (var instance in response.Message.Instances)
                 {
-                    if (HostDirectory.IsValidNode(instance.Registration.Node))
+                    if (InstanceRegisteredRules.Check(instance.Registration).IsEmpty)
                     {
                         directory.Apply(instance.Registration);
                     }

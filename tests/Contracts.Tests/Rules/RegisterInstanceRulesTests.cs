@@ -1,19 +1,19 @@
 using System.Net;
-using PretixOps.Contracts;
+using PretixOps.Contracts.Rules;
 
-namespace PretixOps.Registration.Tests;
+namespace PretixOps.Contracts.Tests.Rules;
 
-public sealed class RegistrationRulesTests
+public sealed class RegisterInstanceRulesTests
 {
-    private static readonly DateTimeOffset Now = new(2025, 6, 1, 12, 0, 0, TimeSpan.Zero);
+    internal static readonly DateTimeOffset Now = new(2025, 6, 1, 12, 0, 0, TimeSpan.Zero);
 
-    private static readonly RegisterExporter Exporter = new("pretix", 9100, null, null, null);
+    internal static readonly RegisterExporter Exporter = new("pretix", 9100, null, null, null);
 
-    private static readonly RegisterInstance Valid = new(
+    internal static readonly RegisterInstance Valid = new(
         "pretix_web", 3, null, "node-1", "10.0.0.5", [Exporter], null, null);
 
     /// <summary>Each rejected request, by a readable case name, with the field its error must name.</summary>
-    private static readonly Dictionary<string, (RegisterInstance Request, string Field)> Rejected = new(StringComparer.Ordinal)
+    internal static readonly Dictionary<string, (RegisterInstance Request, string Field)> Rejected = new(StringComparer.Ordinal)
     {
         ["service missing"] = (Valid with { Service = null }, "service"),
         ["service empty"] = (Valid with { Service = "" }, "service"),
@@ -89,7 +89,7 @@ public sealed class RegistrationRulesTests
     {
         var (request, field) = Rejected[rejectedCase];
 
-        var result = RegistrationRules.Validate(request, caller: null, defaultTtlSeconds: 90, Now);
+        var result = RegisterInstanceRules.Validate(request, caller: null, defaultTtlSeconds: 90, Now);
 
         Assert.False(result.IsValid);
         Assert.Null(result.Registration);
@@ -100,7 +100,7 @@ public sealed class RegistrationRulesTests
     [Fact]
     public void The_valid_base_request_of_the_table_is_accepted()
     {
-        var result = RegistrationRules.Validate(Valid, caller: null, defaultTtlSeconds: 90, Now);
+        var result = RegisterInstanceRules.Validate(Valid, caller: null, defaultTtlSeconds: 90, Now);
 
         Assert.True(result.IsValid);
         Assert.Empty(result.Errors);
@@ -112,11 +112,26 @@ public sealed class RegistrationRulesTests
         var request = new RegisterInstance("../etc", -1, null, "node 1", "not an address!",
             [new RegisterExporter(null, 0, "metrics", "ftp", null)], Labels("a-b"), -1);
 
-        var result = RegistrationRules.Validate(request, caller: null, defaultTtlSeconds: 90, Now);
+        var result = RegisterInstanceRules.Validate(request, caller: null, defaultTtlSeconds: 90, Now);
 
         Assert.Equal(
             ["address", "exporters[0].job", "exporters[0].path", "exporters[0].port", "exporters[0].scheme", "labels.a-b", "node", "service", "slot", "ttlSeconds"],
             result.Errors.Keys.Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// Every consumer holds the instance id to the name rule (at most 128 characters); a service of 127 and its slot
+    /// made a longer one, which Registration answered 202 and DiscoveryWriter then refused. Now refused here.
+    /// </summary>
+    [Theory]
+    [InlineData(126, true)]
+    [InlineData(127, false)]
+    public void A_service_whose_instance_id_would_pass_128_characters_is_refused_naming_the_service(int length, bool valid)
+    {
+        var result = RegisterInstanceRules.Validate(Valid with { Service = new string('s', length), Slot = 3 }, caller: null, defaultTtlSeconds: 90, Now);
+
+        Assert.Equal(valid, result.IsValid);
+        Assert.Equal(valid ? [] : ["service"], result.Errors.Keys);
     }
 
     [Fact]
@@ -124,7 +139,7 @@ public sealed class RegistrationRulesTests
     {
         var request = Valid with { Exporters = [.. Enumerable.Range(0, 17).Select(_ => Exporter with { Port = 0 })] };
 
-        var result = RegistrationRules.Validate(request, caller: null, defaultTtlSeconds: 90, Now);
+        var result = RegisterInstanceRules.Validate(request, caller: null, defaultTtlSeconds: 90, Now);
 
         Assert.Contains("exporters", result.Errors.Keys);
         Assert.Contains("exporters[15].port", result.Errors.Keys);
@@ -139,7 +154,7 @@ public sealed class RegistrationRulesTests
     [InlineData("node-1.example.org")]
     public void An_ip_address_or_host_name_is_accepted_as_address(string address)
     {
-        var result = RegistrationRules.Validate(Valid with { Address = address }, caller: null, defaultTtlSeconds: 90, Now);
+        var result = RegisterInstanceRules.Validate(Valid with { Address = address }, caller: null, defaultTtlSeconds: 90, Now);
 
         Assert.True(result.IsValid, string.Join("; ", result.Errors.Keys));
         Assert.Equal(address, result.Registration!.Address);
@@ -153,7 +168,7 @@ public sealed class RegistrationRulesTests
     [InlineData("2001:0db8:0000:0000:0000:0000:0000:0001", "2001:db8::1")]
     public void An_ip_address_in_the_body_is_registered_in_its_one_normal_spelling(string given, string normal)
     {
-        var result = RegistrationRules.Validate(Valid with { Address = given }, caller: null, defaultTtlSeconds: 90, Now);
+        var result = RegisterInstanceRules.Validate(Valid with { Address = given }, caller: null, defaultTtlSeconds: 90, Now);
 
         Assert.True(result.IsValid, string.Join("; ", result.Errors.Keys));
         Assert.Equal(normal, result.Registration!.Address);
@@ -165,7 +180,7 @@ public sealed class RegistrationRulesTests
     [InlineData("tasks.pretix_web")]
     public void A_host_name_in_the_body_is_registered_as_given(string address)
     {
-        var result = RegistrationRules.Validate(Valid with { Address = address }, caller: null, defaultTtlSeconds: 90, Now);
+        var result = RegisterInstanceRules.Validate(Valid with { Address = address }, caller: null, defaultTtlSeconds: 90, Now);
 
         Assert.True(result.IsValid, string.Join("; ", result.Errors.Keys));
         Assert.Equal(address, result.Registration!.Address);
@@ -176,7 +191,7 @@ public sealed class RegistrationRulesTests
     [InlineData("fe80::1%eth0")]
     public void An_ipv6_address_with_a_port_or_a_zone_is_refused(string address)
     {
-        var result = RegistrationRules.Validate(Valid with { Address = address }, caller: null, defaultTtlSeconds: 90, Now);
+        var result = RegisterInstanceRules.Validate(Valid with { Address = address }, caller: null, defaultTtlSeconds: 90, Now);
 
         Assert.False(result.IsValid);
         Assert.Contains("address", result.Errors.Keys);
@@ -190,7 +205,7 @@ public sealed class RegistrationRulesTests
     {
         var request = Valid with { TtlSeconds = ttlSeconds, Exporters = [Exporter with { Port = port, Path = path, Scheme = "https" }] };
 
-        var result = RegistrationRules.Validate(request, caller: null, defaultTtlSeconds: 90, Now);
+        var result = RegisterInstanceRules.Validate(request, caller: null, defaultTtlSeconds: 90, Now);
 
         Assert.True(result.IsValid, string.Join("; ", result.Errors.Keys));
         Assert.Equal(ttlSeconds, result.Registration!.TtlSeconds);
@@ -206,7 +221,7 @@ public sealed class RegistrationRulesTests
             Labels = Enumerable.Range(0, 32).ToDictionary(i => $"l{i}", i => new string('v', 1024)),
         };
 
-        var result = RegistrationRules.Validate(request, caller: null, defaultTtlSeconds: 90, Now);
+        var result = RegisterInstanceRules.Validate(request, caller: null, defaultTtlSeconds: 90, Now);
 
         Assert.True(result.IsValid, string.Join("; ", result.Errors.Keys));
         Assert.Equal(16, result.Registration!.Exporters.Count);
@@ -218,7 +233,7 @@ public sealed class RegistrationRulesTests
     {
         var request = Valid with { Exporters = [Exporter, Exporter with { Job = "other" }] };
 
-        var result = RegistrationRules.Validate(request, caller: null, defaultTtlSeconds: 90, Now);
+        var result = RegisterInstanceRules.Validate(request, caller: null, defaultTtlSeconds: 90, Now);
 
         Assert.True(result.IsValid, string.Join("; ", result.Errors.Keys));
     }
@@ -226,7 +241,7 @@ public sealed class RegistrationRulesTests
     [Fact]
     public void The_instance_id_is_service_dot_slot_when_a_slot_is_given()
     {
-        var result = RegistrationRules.Validate(Valid, caller: null, defaultTtlSeconds: 90, Now);
+        var result = RegisterInstanceRules.Validate(Valid, caller: null, defaultTtlSeconds: 90, Now);
 
         Assert.Equal("pretix_web.3", result.Registration!.InstanceId);
         Assert.Equal(3, result.Registration.Slot);
@@ -236,7 +251,7 @@ public sealed class RegistrationRulesTests
     [Fact]
     public void The_instance_id_is_service_dot_slot_even_when_a_task_id_is_given_too()
     {
-        var result = RegistrationRules.Validate(Valid with { TaskId = "x8k2m9q4r7" }, caller: null, defaultTtlSeconds: 90, Now);
+        var result = RegisterInstanceRules.Validate(Valid with { TaskId = "x8k2m9q4r7" }, caller: null, defaultTtlSeconds: 90, Now);
 
         Assert.Equal("pretix_web.3", result.Registration!.InstanceId);
         Assert.Equal("x8k2m9q4r7", result.Registration.TaskId);
@@ -245,7 +260,7 @@ public sealed class RegistrationRulesTests
     [Fact]
     public void The_instance_id_is_the_task_id_without_a_slot()
     {
-        var result = RegistrationRules.Validate(Valid with { Slot = null, TaskId = "x8k2m9q4r7" }, caller: null, defaultTtlSeconds: 90, Now);
+        var result = RegisterInstanceRules.Validate(Valid with { Slot = null, TaskId = "x8k2m9q4r7" }, caller: null, defaultTtlSeconds: 90, Now);
 
         Assert.Equal("x8k2m9q4r7", result.Registration!.InstanceId);
         Assert.Null(result.Registration.Slot);
@@ -254,7 +269,7 @@ public sealed class RegistrationRulesTests
     [Fact]
     public void Slot_zero_is_a_slot()
     {
-        var result = RegistrationRules.Validate(Valid with { Slot = 0 }, caller: null, defaultTtlSeconds: 90, Now);
+        var result = RegisterInstanceRules.Validate(Valid with { Slot = 0 }, caller: null, defaultTtlSeconds: 90, Now);
 
         Assert.Equal("pretix_web.0", result.Registration!.InstanceId);
     }
@@ -262,7 +277,7 @@ public sealed class RegistrationRulesTests
     [Fact]
     public void An_exporter_without_path_or_scheme_gets_metrics_over_http()
     {
-        var result = RegistrationRules.Validate(Valid, caller: null, defaultTtlSeconds: 90, Now);
+        var result = RegisterInstanceRules.Validate(Valid, caller: null, defaultTtlSeconds: 90, Now);
 
         var exporter = Assert.Single(result.Registration!.Exporters);
         Assert.Equal(new ExporterEndpoint("pretix", 9100, "/metrics", "http", exporter.Labels), exporter);
@@ -279,7 +294,7 @@ public sealed class RegistrationRulesTests
             Labels = Labels("env", "prod"),
         };
 
-        var registration = RegistrationRules.Validate(request, caller: null, defaultTtlSeconds: 90, Now).Registration!;
+        var registration = RegisterInstanceRules.Validate(request, caller: null, defaultTtlSeconds: 90, Now).Registration!;
 
         var exporter = Assert.Single(registration.Exporters);
         Assert.Equal(("pretix", 8443, "/probe", "https"), (exporter.Job, exporter.Port, exporter.Path, exporter.Scheme));
@@ -290,7 +305,7 @@ public sealed class RegistrationRulesTests
     [Fact]
     public void Without_ttl_the_default_given_applies()
     {
-        var result = RegistrationRules.Validate(Valid, caller: null, defaultTtlSeconds: 45, Now);
+        var result = RegisterInstanceRules.Validate(Valid, caller: null, defaultTtlSeconds: 45, Now);
 
         Assert.Equal(45, result.Registration!.TtlSeconds);
     }
@@ -298,7 +313,7 @@ public sealed class RegistrationRulesTests
     [Fact]
     public void A_given_ttl_wins_over_the_default()
     {
-        var result = RegistrationRules.Validate(Valid with { TtlSeconds = 0 }, caller: null, defaultTtlSeconds: 45, Now);
+        var result = RegisterInstanceRules.Validate(Valid with { TtlSeconds = 0 }, caller: null, defaultTtlSeconds: 45, Now);
 
         Assert.Equal(0, result.Registration!.TtlSeconds);
     }
@@ -306,7 +321,7 @@ public sealed class RegistrationRulesTests
     [Fact]
     public void The_registration_time_is_the_time_given()
     {
-        var result = RegistrationRules.Validate(Valid, caller: null, defaultTtlSeconds: 90, Now);
+        var result = RegisterInstanceRules.Validate(Valid, caller: null, defaultTtlSeconds: 90, Now);
 
         Assert.Equal(Now, result.Registration!.RegisteredAt);
     }
@@ -314,7 +329,7 @@ public sealed class RegistrationRulesTests
     [Fact]
     public void Without_address_the_callers_address_is_used()
     {
-        var result = RegistrationRules.Validate(Valid with { Address = null }, IPAddress.Parse("10.1.2.3"), defaultTtlSeconds: 90, Now);
+        var result = RegisterInstanceRules.Validate(Valid with { Address = null }, IPAddress.Parse("10.1.2.3"), defaultTtlSeconds: 90, Now);
 
         Assert.Equal("10.1.2.3", result.Registration!.Address);
     }
@@ -322,7 +337,7 @@ public sealed class RegistrationRulesTests
     [Fact]
     public void An_ipv4_caller_seen_as_ipv6_is_registered_with_its_ipv4_address()
     {
-        var result = RegistrationRules.Validate(
+        var result = RegisterInstanceRules.Validate(
             Valid with { Address = null }, IPAddress.Parse("::ffff:10.1.2.3"), defaultTtlSeconds: 90, Now);
 
         Assert.Equal("10.1.2.3", result.Registration!.Address);
@@ -331,7 +346,7 @@ public sealed class RegistrationRulesTests
     [Fact]
     public void An_ipv6_caller_is_registered_with_its_ipv6_address()
     {
-        var result = RegistrationRules.Validate(Valid with { Address = null }, IPAddress.Parse("2001:db8::7"), defaultTtlSeconds: 90, Now);
+        var result = RegisterInstanceRules.Validate(Valid with { Address = null }, IPAddress.Parse("2001:db8::7"), defaultTtlSeconds: 90, Now);
 
         Assert.Equal("2001:db8::7", result.Registration!.Address);
     }
@@ -339,7 +354,7 @@ public sealed class RegistrationRulesTests
     [Fact]
     public void An_address_in_the_body_wins_over_the_caller()
     {
-        var result = RegistrationRules.Validate(Valid, IPAddress.Parse("10.1.2.3"), defaultTtlSeconds: 90, Now);
+        var result = RegisterInstanceRules.Validate(Valid, IPAddress.Parse("10.1.2.3"), defaultTtlSeconds: 90, Now);
 
         Assert.Equal("10.0.0.5", result.Registration!.Address);
     }
@@ -349,7 +364,7 @@ public sealed class RegistrationRulesTests
     {
         var labels = new Dictionary<string, string>(StringComparer.Ordinal) { ["env"] = "prod" };
 
-        var registration = RegistrationRules.Validate(Valid with { Labels = labels }, caller: null, defaultTtlSeconds: 90, Now).Registration!;
+        var registration = RegisterInstanceRules.Validate(Valid with { Labels = labels }, caller: null, defaultTtlSeconds: 90, Now).Registration!;
         labels["env"] = "changed";
 
         Assert.Equal("prod", registration.Labels["env"]);

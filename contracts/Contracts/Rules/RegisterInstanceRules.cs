@@ -1,16 +1,17 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using PretixOps.Contracts;
 
-namespace PretixOps.Registration;
+namespace PretixOps.Contracts.Rules;
 
 /// <summary>
-/// What a registration must look like, checked the same way whether it came over HTTP or AMQP, and how a
-/// valid one becomes an <see cref="InstanceRegistered"/>.
+/// What a <see cref="RegisterInstance"/> must look like, whichever door it came through (HTTP or AMQP), and how a
+/// valid one becomes an <see cref="InstanceRegistered"/>. <see cref="InstanceRegisteredRules"/> holds every
+/// consumer of that message to these same rules.
 /// </summary>
-public static partial class RegistrationRules
+public static partial class RegisterInstanceRules
 {
     public const int MaxTtlSeconds = 86_400;
+    public const int MaxSlot = 1_000_000;
     public const int MaxExporters = 16;
     public const int MaxLabels = 32;
     public const int MaxLabelValueLength = 1024;
@@ -31,137 +32,27 @@ public static partial class RegistrationRules
     public static string InstanceId(string service, int? slot, string? taskId) =>
         slot is { } s ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{service}.{s}") : taskId!;
 
-    public static bool IsName(string? value) => ServiceDefaults.Names.IsValid(value);
-
-    /// <summary>Validates <paramref name="request"/>; <paramref name="caller"/> is the address used when the body gives none.</summary>
+    /// <summary>
+    /// Validates <paramref name="request"/> and makes its <see cref="InstanceRegistered"/>; <paramref name="caller"/> is
+    /// the address used when the body gives none.
+    /// </summary>
     public static Result Validate(RegisterInstance request, IPAddress? caller, int defaultTtlSeconds, DateTimeOffset? now = null)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var errors = new Dictionary<string, List<string>>();
-        void Error(string field, string problem)
+        var violations = new Violations();
+        var address = Check(request, caller is null ? null : Normal(caller).ToString(), violations);
+        if (violations.IsEmpty && !NameRule.IsValid(InstanceId(request.Service!, request.Slot, request.TaskId)))
         {
-            if (!errors.TryGetValue(field, out var list))
-            {
-                errors[field] = list = [];
-            }
-
-            list.Add(problem);
+            // Every consumer holds the instance id to the name rule: the producer must not make a longer one.
+            violations.Add("service", $"with the slot, must make an instance id (<service>.<slot>) of at most {NameRule.MaxLength} characters.");
         }
 
-        if (string.IsNullOrEmpty(request.Service))
+        if (!violations.IsEmpty)
         {
-            Error("service", "is required.");
+            return new Result(null, violations.ByField());
         }
-        else if (!IsName(request.Service))
-        {
-            Error("service", ServiceDefaults.Names.Rule);
-        }
-
-        if (request.Slot is < 0 or > 1_000_000)
-        {
-            Error("slot", "must be between 0 and 1000000.");
-        }
-
-        if (request.TaskId is not null && !IsName(request.TaskId))
-        {
-            Error("taskId", ServiceDefaults.Names.Rule);
-        }
-
-        if (request.Slot is null && string.IsNullOrEmpty(request.TaskId))
-        {
-            Error("slot", "slot or taskId is required: the instance id is <service>.<slot>, else the task id.");
-        }
-
-        if (request.Node is not null && !IsHostName(request.Node))
-        {
-            Error("node", "must be a host name.");
-        }
-
-        var address = request.Address;
-        if (address is not null)
-        {
-            if (NormalAddress(address) is { } normal)
-            {
-                address = normal;
-            }
-            else
-            {
-                Error("address", "must be an IPv4 address in dotted-quad form, an IPv6 address, or a host name.");
-            }
-        }
-        else if (caller is null)
-        {
-            Error("address", "is required.");
-        }
-        else
-        {
-            address = ServiceDefaults.Networks.Normalize(caller).ToString();
-        }
-
-        if (request.TtlSeconds is < 0 or > MaxTtlSeconds)
-        {
-            Error("ttlSeconds", $"must be between 0 (never expires) and {MaxTtlSeconds}.");
-        }
-
-        CheckLabels("labels", request.Labels, Error);
 
         var exporters = request.Exporters ?? [];
-        if (exporters.Count > MaxExporters)
-        {
-            Error("exporters", $"must list at most {MaxExporters} exporters.");
-        }
-
-        var seen = new HashSet<(string?, int?)>();
-        for (var i = 0; i < Math.Min(exporters.Count, MaxExporters); i++)
-        {
-            var field = $"exporters[{i}]";
-            var exporter = exporters[i];
-            if (exporter is null)
-            {
-                Error(field, "must be an object.");
-                continue;
-            }
-
-            if (string.IsNullOrEmpty(exporter.Job))
-            {
-                Error($"{field}.job", "is required.");
-            }
-            else if (!IsName(exporter.Job))
-            {
-                Error($"{field}.job", ServiceDefaults.Names.Rule);
-            }
-
-            if (exporter.Port is null)
-            {
-                Error($"{field}.port", "is required.");
-            }
-            else if (exporter.Port is < 1 or > 65535)
-            {
-                Error($"{field}.port", "must be between 1 and 65535.");
-            }
-
-            if (exporter.Path is not null && !PathPattern().IsMatch(exporter.Path))
-            {
-                Error($"{field}.path", "must start with / and hold at most 256 printable characters without spaces.");
-            }
-
-            if (exporter.Scheme is not null and not ("http" or "https"))
-            {
-                Error($"{field}.scheme", "must be http or https.");
-            }
-
-            CheckLabels($"{field}.labels", exporter.Labels, Error);
-            if (!seen.Add((exporter.Job, exporter.Port)))
-            {
-                Error(field, "repeats the job and port of an earlier exporter.");
-            }
-        }
-
-        if (errors.Count > 0)
-        {
-            return new Result(null, errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
-        }
-
         var registration = new InstanceRegistered(
             InstanceId(request.Service!, request.Slot, request.TaskId),
             request.Service!,
@@ -175,6 +66,124 @@ public static partial class RegistrationRules
             request.TtlSeconds ?? defaultTtlSeconds,
             now ?? DateTimeOffset.UtcNow);
         return new Result(registration, []);
+    }
+
+    /// <summary>
+    /// Checks every field a request carries, adding what is wrong to <paramref name="violations"/>; returns the
+    /// address to publish (the body's in its normal form, else <paramref name="callerAddress"/>), null when there is none.
+    /// </summary>
+    internal static string? Check(RegisterInstance request, string? callerAddress, Violations violations)
+    {
+        var error = violations.Add;
+        if (string.IsNullOrEmpty(request.Service))
+        {
+            error("service", "is required.");
+        }
+        else if (!NameRule.IsValid(request.Service))
+        {
+            error("service", NameRule.Text);
+        }
+
+        if (request.Slot is < 0 or > MaxSlot)
+        {
+            error("slot", $"must be between 0 and {MaxSlot}.");
+        }
+
+        if (request.TaskId is not null && !NameRule.IsValid(request.TaskId))
+        {
+            error("taskId", NameRule.Text);
+        }
+
+        if (request.Slot is null && string.IsNullOrEmpty(request.TaskId))
+        {
+            error("slot", "slot or taskId is required: the instance id is <service>.<slot>, else the task id.");
+        }
+
+        if (request.Node is not null && !IsHostName(request.Node))
+        {
+            error("node", "must be a host name.");
+        }
+
+        var address = request.Address;
+        if (address is not null)
+        {
+            address = NormalAddress(address);
+            if (address is null)
+            {
+                error("address", "must be an IPv4 address in dotted-quad form, an IPv6 address, or a host name.");
+            }
+        }
+        else if (callerAddress is null)
+        {
+            error("address", "is required.");
+        }
+        else
+        {
+            address = callerAddress;
+        }
+
+        if (request.TtlSeconds is < 0 or > MaxTtlSeconds)
+        {
+            error("ttlSeconds", $"must be between 0 (never expires) and {MaxTtlSeconds}.");
+        }
+
+        CheckLabels("labels", request.Labels, error);
+        CheckExporters(request.Exporters ?? [], error);
+        return address;
+    }
+
+    private static void CheckExporters(IReadOnlyList<RegisterExporter> exporters, Action<string, string> error)
+    {
+        if (exporters.Count > MaxExporters)
+        {
+            error("exporters", $"must list at most {MaxExporters} exporters.");
+        }
+
+        var seen = new HashSet<(string?, int?)>();
+        for (var i = 0; i < Math.Min(exporters.Count, MaxExporters); i++)
+        {
+            var field = $"exporters[{i}]";
+            var exporter = exporters[i];
+            if (exporter is null)
+            {
+                error(field, "must be an object.");
+                continue;
+            }
+
+            if (string.IsNullOrEmpty(exporter.Job))
+            {
+                error($"{field}.job", "is required.");
+            }
+            else if (!NameRule.IsValid(exporter.Job))
+            {
+                error($"{field}.job", NameRule.Text);
+            }
+
+            if (exporter.Port is null)
+            {
+                error($"{field}.port", "is required.");
+            }
+            else if (exporter.Port is < 1 or > 65535)
+            {
+                error($"{field}.port", "must be between 1 and 65535.");
+            }
+
+            if (exporter.Path is not null && !PathPattern().IsMatch(exporter.Path))
+            {
+                error($"{field}.path", "must start with / and hold at most 256 printable characters without spaces.");
+            }
+
+            if (exporter.Scheme is not null and not ("http" or "https"))
+            {
+                error($"{field}.scheme", "must be http or https.");
+            }
+
+            CheckLabels($"{field}.labels", exporter.Labels, error);
+            if (!seen.Add((exporter.Job, exporter.Port)))
+            {
+                error(field, "repeats the job and port of an earlier exporter.");
+            }
+        }
     }
 
     private static void CheckLabels(string field, IReadOnlyDictionary<string, string>? labels, Action<string, string> error)
@@ -223,7 +232,7 @@ public static partial class RegistrationRules
             var bare = value.StartsWith('[') && value.EndsWith(']') ? value[1..^1] : value;
             return !bare.Contains('%', StringComparison.Ordinal) && !bare.Contains('[', StringComparison.Ordinal)
                    && IPAddress.TryParse(bare, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
-                ? ServiceDefaults.Networks.Normalize(ip).ToString()
+                ? Normal(ip).ToString()
                 : null;
         }
 
@@ -235,6 +244,9 @@ public static partial class RegistrationRules
         // A host name whose last label is all digits is a mistyped address, not a name (RFC 1123 2.1).
         return IsHostName(value) && !value.Split('.')[^1].All(char.IsAsciiDigit) ? value : null;
     }
+
+    /// <summary>An IPv4 client seen as ::ffff:a.b.c.d is a.b.c.d.</summary>
+    private static IPAddress Normal(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 
     private static bool IsHostName(string value) => value.Length <= 253 && HostNamePattern().IsMatch(value);
 
