@@ -6,14 +6,18 @@ using Prometheus;
 namespace PretixOps.ServiceDefaults;
 
 /// <summary>
-/// Puts messages on the bus as mandatory and says whether the broker confirmed and routed every one within the
+/// Puts messages on the bus (as mandatory, unless told otherwise) and says whether the broker confirmed and routed every one within the
 /// timeout. A caller acknowledges its own client (a 2xx, a consumed message) only on <c>true</c>: what could not
 /// be confirmed is reported as not accepted, so its sender tries again and nothing acknowledged is lost.
 /// </summary>
 /// <param name="endpoint">The bus, or inside a consumer its context (so what is published carries the conversation).</param>
 /// <param name="latency">The owner's histogram of the time from publish to the last confirm; none when it keeps none.</param>
+/// <param name="mandatory">
+/// False only for announcements that need no reader (a file written): confirmed, but not returned when no queue is
+/// bound, which for them is normal and not worth a warning each time.
+/// </param>
 public sealed class ConfirmedPublisher(
-    IPublishEndpoint endpoint, IBusControl bus, TimeSpan timeout, Histogram? latency, ILogger<ConfirmedPublisher> logger)
+    IPublishEndpoint endpoint, IBusControl bus, TimeSpan timeout, Histogram? latency, ILogger<ConfirmedPublisher> logger, bool mandatory = true)
 {
     /// <summary>The buckets every publish latency histogram has: 0.5 ms to 16 s.</summary>
     public static Histogram LatencyHistogram(string name, string help) =>
@@ -49,7 +53,7 @@ public sealed class ConfirmedPublisher(
         try
         {
             // Concurrently: the confirms of a 1,000-alert payload arrive together, not one round trip each.
-            await Task.WhenAll(messages.Select(m => endpoint.PublishMandatory(m, bounded.Token)));
+            await Task.WhenAll(messages.Select(m => mandatory ? endpoint.PublishMandatory(m, bounded.Token) : endpoint.Publish(m, bounded.Token)));
             return true;
         }
         catch (Exception ex) when (ex is OperationCanceledException or MassTransitException or RabbitMqConnectionException

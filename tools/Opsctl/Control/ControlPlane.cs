@@ -115,12 +115,7 @@ public sealed partial class ControlPlane(OpsctlSettings settings) : IDisposable
         }
     }
 
-    /// <summary>One entry of Registration's <c>GET /v1/instances</c>.</summary>
-    public sealed record Instance(string InstanceId, string Service, int? Slot, string? TaskId, string? Node, string Address,
-        IReadOnlyList<ExporterEndpoint> Exporters, IReadOnlyDictionary<string, string> Labels, int TtlSeconds, DateTimeOffset RegisteredAt,
-        DateTimeOffset? ExpiresAt);
-
-    public async Task<IReadOnlyList<Instance>> InstancesAsync(string? service, string? job, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ListedInstance>> InstancesAsync(string? service, string? job, CancellationToken cancellationToken)
     {
         var query = new List<string>();
         if (service is not null)
@@ -132,7 +127,7 @@ public sealed partial class ControlPlane(OpsctlSettings settings) : IDisposable
             query.Add($"job={Uri.EscapeDataString(job)}");
         }
         var url = new Uri(settings.Registration, "v1/instances" + (query.Count > 0 ? "?" + string.Join('&', query) : ""));
-        return Typed<List<Instance>>(await SendAsync(HttpMethod.Get, url, null, "Registration", ReadTimeout, cancellationToken), "Registration").Value;
+        return Typed<List<ListedInstance>>(await SendAsync(HttpMethod.Get, url, null, "Registration", ReadTimeout, cancellationToken), "Registration").Value;
     }
 
     public void Dispose() => _http.Dispose();
