@@ -111,13 +111,14 @@ public sealed class WebhookHandler(
             episodes.End(resolved.Fingerprint);
         }
 
-        WebhookApi.Count(source, "firing", parsed.Events.Count(e => e is AlertFired));
-        WebhookApi.Count(source, "resolved", parsed.Events.Count(e => e is AlertResolved));
-        return Results.Ok(new
-        {
-            published = parsed.Events.Count,
-            alertIds = parsed.Events.Select(e => e is AlertFired f ? f.AlertId : ((AlertResolved)e).AlertId),
-        });
+        var firing = parsed.Events.Count(e => e is AlertFired);
+        WebhookApi.Count(source, "firing", firing);
+        WebhookApi.Count(source, "resolved", parsed.Events.Count - firing);
+        var alertIds = parsed.Events.Select(e => e is AlertFired f ? f.AlertId : ((AlertResolved)e).AlertId).ToList();
+        // One line a payload, in the webhook's trace: the Scaler's step for these alerts continues it.
+        logger.LogInformation("Published {Firing} firing and {Resolved} resolved alerts from {Source}: {AlertIds}",
+            firing, parsed.Events.Count - firing, source, alertIds);
+        return Results.Ok(new { published = parsed.Events.Count, alertIds });
     }
 
     private static IResult Unauthorized(HttpContext context, WebhookAuthenticator authenticator, string detail)

@@ -13,7 +13,7 @@ namespace PretixOps.Registration;
 /// <see cref="InstanceRegistered"/> with the broker's confirm, and counts the outcome by door. A door only maps its
 /// input to a <see cref="RegisterInstance"/>, and the <see cref="Outcome"/> to its own answer.
 /// </summary>
-public sealed class RegistrationIntake(ConfirmedPublisher publisher, IOptions<RegistrationOptions> options)
+public sealed class RegistrationIntake(ConfirmedPublisher publisher, IOptions<RegistrationOptions> options, ILogger<RegistrationIntake> logger)
 {
     /// <summary>The largest body an HTTP door reads.</summary>
     public const long MaxBodyBytes = 64 * 1024;
@@ -52,9 +52,15 @@ public sealed class RegistrationIntake(ConfirmedPublisher publisher, IOptions<Re
             return new Outcome(Result.Rejected, null, checkedRequest.Errors);
         }
 
-        return await PublishAsync(registration, door, cancellationToken)
-            ? new Outcome(Result.Accepted, registration, checkedRequest.Errors)
-            : new Outcome(Result.Unavailable, registration, checkedRequest.Errors);
+        if (!await PublishAsync(registration, door, cancellationToken))
+        {
+            return new Outcome(Result.Unavailable, registration, checkedRequest.Errors);
+        }
+
+        // The first line of the registration's trace: DiscoveryWriter's write of the file continues it.
+        logger.LogInformation("Accepted registration of {InstanceId} ({Service} on {Node}) through {Door}",
+            registration.InstanceId, registration.Service, registration.Node, door);
+        return new Outcome(Result.Accepted, registration, checkedRequest.Errors);
     }
 
     /// <summary>Publishes a deregistration its door checked with <see cref="InstanceDeregisteredRules"/>: true once confirmed.</summary>

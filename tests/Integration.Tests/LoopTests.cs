@@ -39,10 +39,11 @@ public sealed class LoopTests
         // the Scaler's line for the step it took carry the same trace id. One registration is one trace, from the
         // request to the file_sd write: the new task's registration in Registration's log, the file's write in
         // DiscoveryWriter's.
-        var alert = Assert.Single(loop["AlertIngest"].LogEvents, e => e["AlertId"] == up.Trigger && e["Event"] == nameof(AlertFired));
+        var alert = loop["AlertIngest"].LogEvents.First(e => e["AlertIds"]?.Contains($"\"{up.Trigger}\"", StringComparison.Ordinal) == true);
+        Assert.Equal("1", alert["Firing"]);
         Assert.NotNull(alert.Trace);
         Assert.Contains(loop["Scaler"].LogEvents, e => e.Trace == alert.Trace && e["Service"] == loop.Service && (e["From"], e["To"]) == ("2", "3"));
-        var registered = Assert.Single(loop["Registration"].LogEvents, e => e["InstanceId"] == $"{loop.Service}.3");
+        var registered = loop["Registration"].LogEvents.First(e => e["InstanceId"] == $"{loop.Service}.3");
         Assert.NotNull(registered.Trace);
         var written = await Eventually.ValueAsync(
             () => Task.FromResult(loop["DiscoveryWriter"].LogEvents.Where(e => e.Trace == registered.Trace && e["Job"] == "pretix").ToList()),
