@@ -9,6 +9,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Trace;
+using PretixOps.TestSupport;
 
 namespace PretixOps.ServiceDefaults.Tests;
 
@@ -26,16 +28,20 @@ public sealed class TracingTests
     public async Task A_request_continues_the_callers_trace_and_it_is_exported_over_otlp_when_an_endpoint_is_set()
     {
         await using var collector = await Collector.StartAsync();
-        var app = Build(("OTEL_EXPORTER_OTLP_ENDPOINT", collector.Address), ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"));
-        await using (app)
-        {
-            await app.StartAsync();
-            Assert.Equal(TraceId, await SeenTraceAsync(app));
-        }
+        await using var app = Build(("OTEL_EXPORTER_OTLP_ENDPOINT", collector.Address), ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"));
+        await app.StartAsync();
+        Assert.Equal(TraceId, await SeenTraceAsync(app));
 
-        // Disposing the host flushes the batch exporter: the span is at the collector, with the caller's trace id. (Other
-        // hosts of this assembly run side by side, and their spans may come along: the listeners are process-wide.)
-        Assert.Contains(collector.Received, r => r.Path == "/v1/traces" && r.Body.AsSpan().IndexOf(Convert.FromHexString(TraceId)) >= 0);
+        // The server's span ends just after the answer is sent: flushed until it is at the collector, with the caller's
+        // trace id. (Other hosts of this assembly run side by side, and their spans may come along: listeners are
+        // process-wide.)
+        var provider = app.Services.GetRequiredService<TracerProvider>();
+        var exported = await Eventually.ValueAsync(() =>
+        {
+            provider.ForceFlush();
+            return Task.FromResult(collector.Received.Any(r => r.Path == "/v1/traces" && r.Body.AsSpan().IndexOf(Convert.FromHexString(TraceId)) >= 0));
+        }, found => found, TimeSpan.FromSeconds(30));
+        Assert.True(exported, "no span of the caller's trace reached the collector");
     }
 
     [Fact]
