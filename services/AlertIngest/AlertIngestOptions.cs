@@ -45,7 +45,7 @@ public sealed class WebhookCredentials
 
     public bool HasBasic => !string.IsNullOrEmpty(Username);
 
-    public IReadOnlyList<string> ResolveTokens() => TokenSet.Read(Tokens, TokensFile);
+    public IReadOnlyList<string> ResolveTokens() => Secrets.ReadList(Tokens, TokensFile);
 
     public IEnumerable<string> Problems()
     {

@@ -95,7 +95,7 @@ public sealed class WebhookHandler(
         if (!parsed.IsValid)
         {
             authenticator.Release(context.Request.Headers);
-            AccessPolicy.CountRejection("invalid");
+            RejectedRequests.Count("invalid");
             return Problems.Validation(parsed.Errors);
         }
 
@@ -123,7 +123,7 @@ public sealed class WebhookHandler(
 
     private static IResult Unauthorized(HttpContext context, WebhookAuthenticator authenticator, string detail)
     {
-        AccessPolicy.CountRejection("unauthorized");
+        RejectedRequests.Count("unauthorized");
         context.Response.Headers.WWWAuthenticate = authenticator.Challenge;
         return Problems.Create(StatusCodes.Status401Unauthorized, "Unauthorized", detail);
     }

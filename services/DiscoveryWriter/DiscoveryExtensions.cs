@@ -1,4 +1,7 @@
 using MassTransit;
+using PretixOps.DiscoveryWriter.Engine;
+using PretixOps.DiscoveryWriter.Files;
+using PretixOps.DiscoveryWriter.State;
 using PretixOps.ServiceDefaults;
 
 namespace PretixOps.DiscoveryWriter;
@@ -11,7 +14,7 @@ public static class DiscoveryExtensions
         builder.Services.AddValidatedOptions<DiscoveryOptions>(DiscoveryOptions.Section);
         builder.Services.AddAccessPolicy();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<ISdFileWriter, AtomicFileWriter>();
+        builder.Services.AddSingleton<IFileStore, AtomicFileWriter>();
         builder.Services.AddSingleton<RegistryStore>();
         builder.Services.AddSingleton<WriterLease>();
         builder.Services.AddSingleton<IEventPublisher, BusEventPublisher>();

@@ -42,6 +42,13 @@ public sealed partial class DiscoveryOptions : IValidatableObject
     [Range(1, 4096)]
     public int ConcurrentMessageLimit { get; set; } = 512;
 
+    /// <summary>
+    /// The longest wait between attempts to save a change while the disk refuses it (full, read-only). Such a change
+    /// is retried, backing off from one second up to this, for as long as it takes: it is not the message's fault.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan SaveRetryMaxInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (!NamePattern().IsMatch(InstanceName ?? ""))

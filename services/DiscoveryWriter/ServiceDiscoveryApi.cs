@@ -1,3 +1,4 @@
+using PretixOps.DiscoveryWriter.Engine;
 using PretixOps.ServiceDefaults;
 
 namespace PretixOps.DiscoveryWriter;

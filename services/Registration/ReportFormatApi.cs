@@ -26,7 +26,7 @@ public static partial class ReportFormatApi
         var settings = options.Value;
         if (!Networks.Contains(Networks.Parse(settings.ReportFormat.AllowedNetworks), context.Connection.RemoteIpAddress))
         {
-            AccessPolicy.CountRejection("forbidden_network");
+            RejectedRequests.Count("forbidden_network");
             RegistrationIntake.CountRejected("report");
             return Problems.Create(StatusCodes.Status403Forbidden, "Forbidden",
                 $"POST /service is accepted only from Registration:ReportFormat:AllowedNetworks; {context.Connection.RemoteIpAddress} is not in them.");

@@ -25,7 +25,7 @@ public sealed class AccessOptions : IValidatableObject
     /// <summary>CIDRs callers must come from, even with a valid token. Empty: any network.</summary>
     public List<string> AllowedNetworks { get; set; } = [];
 
-    public IReadOnlyList<string> ResolveTokens() => TokenSet.Read(Tokens, TokensFile);
+    public IReadOnlyList<string> ResolveTokens() => Secrets.ReadList(Tokens, TokensFile);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -66,53 +66,6 @@ public sealed class AccessOptions : IValidatableObject
         foreach (var invalid in Networks.Validate(AllowedNetworks, nameof(AllowedNetworks)))
         {
             yield return invalid;
-        }
-    }
-}
-
-/// <summary>The roles of named credentials.</summary>
-public static class Roles
-{
-    /// <summary>Reads what a service serves (decisions, status, registrations).</summary>
-    public const string Read = "read";
-
-    /// <summary>Changes the Scaler's runtime state: pause, resume, dry run, scale.</summary>
-    public const string Operate = "operate";
-}
-
-/// <summary>A bearer token with a name (who calls, as records show it) and roles. Several may be valid at once, for rotation.</summary>
-public sealed class Credential
-{
-    public string? Name { get; set; }
-
-    public string? Token { get; set; }
-
-    /// <summary>A file holding the token (a Docker secret).</summary>
-    public string? TokenFile { get; set; }
-
-    public List<string> Roles { get; set; } = [];
-
-    public string ResolveToken() => Secrets.Resolve(Token, TokenFile) ?? "";
-
-    public IEnumerable<(string Field, string Problem)> Problems()
-    {
-        if (!Names.IsValid(Name))
-        {
-            yield return (nameof(Name), "is required and " + Names.Rule);
-        }
-
-        if (Secrets.Problem(nameof(Token), Token, TokenFile) is { } problem)
-        {
-            yield return (nameof(Token), problem);
-        }
-        else if (ResolveToken().Length < TokenSet.MinimumLength)
-        {
-            yield return (nameof(Token), $"must be at least {TokenSet.MinimumLength} characters long.");
-        }
-
-        foreach (var role in Roles.Where(r => !AccessOptions.KnownRoles.Contains(r)))
-        {
-            yield return (nameof(Roles), $"'{role}' is not a role: {string.Join(", ", AccessOptions.KnownRoles)}.");
         }
     }
 }

@@ -37,7 +37,7 @@ public static class JsonBody
         ArgumentNullException.ThrowIfNull(request);
         if (!anyContentType && !request.HasJsonContentType())
         {
-            AccessPolicy.CountRejection("unsupported_media_type");
+            RejectedRequests.Count("unsupported_media_type");
             return new(null, Problems.Create(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
                 "Send the body as JSON with Content-Type: application/json."));
         }
@@ -75,7 +75,7 @@ public static class JsonBody
         }
         catch (JsonException ex)
         {
-            AccessPolicy.CountRejection("malformed");
+            RejectedRequests.Count("malformed");
             var field = FieldOf(ex.Path);
             return new(null, Problems.Validation(
                 new Dictionary<string, string[]> { [field] = ["is malformed or has the wrong type."] },
@@ -89,7 +89,7 @@ public static class JsonBody
 
     private static Outcome<byte[]> TooLarge(long limit)
     {
-        AccessPolicy.CountRejection("too_large");
+        RejectedRequests.Count("too_large");
         return new(null, Problems.Create(StatusCodes.Status413PayloadTooLarge, "Payload too large",
             $"The body must be at most {limit} bytes."));
     }

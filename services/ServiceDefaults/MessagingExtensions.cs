@@ -10,8 +10,8 @@ public static class MessagingExtensions
 {
     /// <summary>
     /// MassTransit 8 over RabbitMQ from the <c>Messaging</c> section: kebab-case endpoints named by convention,
-    /// publisher confirms (a publish completes only once the broker has the message), durable queues, a
-    /// retry policy before the <c>_error</c> queue, and concurrency sized for a small machine.
+    /// publisher confirms (a publish completes only once the broker has the message), durable queues, the
+    /// default retry policy before the <c>_error</c> queue (<see cref="MessageRetry"/>), and concurrency sized for a small machine.
     /// </summary>
     public static IHostApplicationBuilder AddMessaging(
         this IHostApplicationBuilder builder,
@@ -58,16 +58,7 @@ public static class MessagingExtensions
                 rabbit.Durable = true;
                 rabbit.PrefetchCount = options.PrefetchCount;
                 rabbit.ConcurrentMessageLimit = options.ConcurrentMessageLimit;
-                // RetryLimit 0 means straight to the error queue; MassTransit's exponential policy with no attempts
-                // would itself fail every message (IndexOutOfRangeException) instead.
-                if (options.RetryLimit > 0)
-                {
-                    rabbit.UseMessageRetry(retry =>
-                    {
-                        retry.Exponential(options.RetryLimit, options.RetryMinInterval, options.RetryMaxInterval, options.RetryMinInterval);
-                        retry.Ignore<PermanentMessageException>();
-                    });
-                }
+                rabbit.UseDefaultMessageRetry(options);
                 rabbit.ConfigureEndpoints(context);
 
                 // MassTransit connects lazily: a service that only publishes would hold no connection and

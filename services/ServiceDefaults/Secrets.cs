@@ -17,6 +17,19 @@ public static class Secrets
         return string.IsNullOrEmpty(value) ? null : value;
     }
 
+    /// <summary>
+    /// A list of secrets (tokens, webhook URLs that carry their own secret): those in settings (<c>X:N</c>), then
+    /// those in a file holding one a line, where <c>#</c> starts a comment.
+    /// </summary>
+    public static IReadOnlyList<string> ReadList(IEnumerable<string> values, string? file)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var fromFile = string.IsNullOrWhiteSpace(file)
+            ? []
+            : File.ReadAllLines(file).Select(t => t.Trim()).Where(t => t.Length > 0 && !t.StartsWith('#'));
+        return [.. values.Where(t => !string.IsNullOrWhiteSpace(t)).Concat(fromFile)];
+    }
+
     /// <summary>What is wrong with a secret setting pair, naming the settings, never the value.</summary>
     public static string? Problem(string name, string? value, string? file, bool required = true)
     {

@@ -17,16 +17,6 @@ public sealed class TokenSet
 
     public int Count => _hashes.Length;
 
-    /// <summary>Tokens from settings (<c>Tokens:N</c>) and from a file holding one a line (<c>#</c> starts a comment).</summary>
-    public static IReadOnlyList<string> Read(IEnumerable<string> tokens, string? file)
-    {
-        ArgumentNullException.ThrowIfNull(tokens);
-        var fromFile = string.IsNullOrWhiteSpace(file)
-            ? []
-            : File.ReadAllLines(file).Select(t => t.Trim()).Where(t => t.Length > 0 && !t.StartsWith('#'));
-        return [.. tokens.Where(t => !string.IsNullOrWhiteSpace(t)).Concat(fromFile)];
-    }
-
     /// <summary>What is wrong with a token setting pair, naming the settings, never a token.</summary>
     public static string? Problem(IEnumerable<string> tokens, string? file)
     {
@@ -35,7 +25,7 @@ public sealed class TokenSet
             return $"TokensFile names a file that does not exist: {file}";
         }
 
-        return Read(tokens, file).Any(t => t.Length < MinimumLength)
+        return Secrets.ReadList(tokens, file).Any(t => t.Length < MinimumLength)
             ? $"every token must be at least {MinimumLength} characters long."
             : null;
     }

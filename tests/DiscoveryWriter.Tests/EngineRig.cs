@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using PretixOps.DiscoveryWriter.Engine;
+using PretixOps.DiscoveryWriter.Files;
+using PretixOps.DiscoveryWriter.State;
 
 namespace PretixOps.DiscoveryWriter.Tests;
 

@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
 using System.Text;
+using PretixOps.DiscoveryWriter.Files;
 
 namespace PretixOps.DiscoveryWriter.Tests;
 
 /// <summary>The file system in memory, with WriteIfChanged's semantics: an unchanged content is not written.</summary>
-internal sealed class InMemoryFileWriter : ISdFileWriter
+internal sealed class InMemoryFileWriter : IFileStore
 {
     private readonly ConcurrentDictionary<string, byte[]> _files = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _writes = new(StringComparer.Ordinal);
@@ -56,7 +57,7 @@ internal sealed class RecordingEventPublisher : IEventPublisher
 /// <c>registry.json</c> can be made to fail with an <see cref="IOException"/> (a full or read-only disk).
 /// Reading always works, so the engine can go back to what is on disk.
 /// </summary>
-internal sealed class FlakyStateWriter : ISdFileWriter
+internal sealed class FlakyStateWriter : IFileStore
 {
     private readonly AtomicFileWriter _disk = new();
     private int _failuresLeft;

@@ -1,5 +1,6 @@
 using System.Text;
 using PretixOps.Contracts;
+using PretixOps.DiscoveryWriter.Files;
 using static PretixOps.DiscoveryWriter.Tests.Samples;
 
 namespace PretixOps.DiscoveryWriter.Tests;

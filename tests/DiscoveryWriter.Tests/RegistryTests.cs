@@ -1,4 +1,5 @@
 using System.Text.Json;
+using PretixOps.DiscoveryWriter.State;
 using static PretixOps.DiscoveryWriter.Tests.Samples;
 
 namespace PretixOps.DiscoveryWriter.Tests;

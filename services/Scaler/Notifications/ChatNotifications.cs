@@ -30,14 +30,14 @@ public sealed class NotificationOptions
             {
                 yield return $"Notifications:{name}File names a file that does not exist: {file}";
             }
-            else if (TokenSet.Read(urls, file).Any(u => !Uri.TryCreate(u, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http")))
+            else if (Secrets.ReadList(urls, file).Any(u => !Uri.TryCreate(u, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http")))
             {
                 yield return $"Notifications:{name} must hold absolute http(s) URLs.";
             }
         }
     }
 
-    private static Uri[] Read(IEnumerable<string> urls, string? file) => [.. TokenSet.Read(urls, file).Select(u => new Uri(u))];
+    private static Uri[] Read(IEnumerable<string> urls, string? file) => [.. Secrets.ReadList(urls, file).Select(u => new Uri(u))];
 }
 
 /// <summary>Posts a decision as a Microsoft Teams Workflows Adaptive Card and as a Slack-compatible message.</summary>

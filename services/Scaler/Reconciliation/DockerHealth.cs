@@ -6,6 +6,8 @@ namespace PretixOps.Scaler.Reconciliation;
 /// <summary>
 /// Whether the Engine API answered the last call, and when to try again after it did not: exponential backoff from
 /// one second to thirty. A Docker outage only delays convergence; this is what the metrics and health show of it.
+/// This is the reconcile loop's own backoff, not a message retry: the signal that asked for the change was
+/// acknowledged once journaled, and the loop converges from what is true whenever Docker answers again.
 /// </summary>
 public sealed class DockerHealth(TimeProvider clock) : IHealthCheck
 {

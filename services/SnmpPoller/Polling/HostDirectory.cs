@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using PretixOps.Contracts;
+using PretixOps.ServiceDefaults;
 
 namespace PretixOps.SnmpPoller.Polling;
 
@@ -22,8 +23,7 @@ public sealed class HostDirectory
     private readonly TimeProvider _clock;
     private readonly Dictionary<string, PolledHost> _static = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, Node> _nodes = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Dictionary<string, (string Node, DateTimeOffset At)> _instances = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, DateTimeOffset> _tombstones = new(StringComparer.Ordinal);
+    private readonly NewestWinsRegistry<string> _instances = new(); // the node of each instance
 
     public HostDirectory(IOptions<SnmpPollerOptions> options, TimeProvider clock)
     {
@@ -46,23 +46,15 @@ public sealed class HostDirectory
         }
         lock (_lock)
         {
-            if (_tombstones.TryGetValue(registration.InstanceId, out var gone) && registration.RegisteredAt <= gone)
+            // An older registration arriving after a newer one or after the deregistration changes nothing.
+            if (!_instances.Set(registration.InstanceId, registration.Node, registration.RegisteredAt, out var known))
             {
-                return; // an older registration arriving after the deregistration
+                return;
             }
-            if (_instances.TryGetValue(registration.InstanceId, out var known))
+            if (known is not null && !string.Equals(known, registration.Node, StringComparison.OrdinalIgnoreCase))
             {
-                if (registration.RegisteredAt < known.At)
-                {
-                    return;
-                }
-                if (!string.Equals(known.Node, registration.Node, StringComparison.OrdinalIgnoreCase))
-                {
-                    Leave(registration.InstanceId, known.Node);
-                }
+                Leave(registration.InstanceId, known);
             }
-            _tombstones.Remove(registration.InstanceId);
-            _instances[registration.InstanceId] = (registration.Node, registration.RegisteredAt);
             if (!_nodes.TryGetValue(registration.Node, out var node))
             {
                 _nodes[registration.Node] = node = new Node();
@@ -77,15 +69,9 @@ public sealed class HostDirectory
         ArgumentNullException.ThrowIfNull(deregistration);
         lock (_lock)
         {
-            if (_tombstones.TryGetValue(deregistration.InstanceId, out var previous) && previous >= deregistration.At)
+            if (_instances.Remove(deregistration.InstanceId, deregistration.At, out var known))
             {
-                return;
-            }
-            _tombstones[deregistration.InstanceId] = deregistration.At;
-            if (_instances.TryGetValue(deregistration.InstanceId, out var known) && known.At <= deregistration.At)
-            {
-                _instances.Remove(deregistration.InstanceId);
-                Leave(deregistration.InstanceId, known.Node);
+                Leave(deregistration.InstanceId, known);
             }
         }
     }
@@ -102,10 +88,7 @@ public sealed class HostDirectory
             {
                 _nodes.Remove(name);
             }
-            foreach (var old in _tombstones.Where(t => now - t.Value > TombstoneRetention).Select(t => t.Key).ToList())
-            {
-                _tombstones.Remove(old);
-            }
+            _instances.ForgetRemovalsBefore(now - TombstoneRetention);
             return expired.Count;
         }
     }

@@ -33,18 +33,12 @@ public sealed class HostRegistrationConsumerDefinition : ConsumerDefinition<Host
     public HostRegistrationConsumerDefinition(IOptions<SnmpPollerOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        EndpointName = $"snmp-poller-{options.Value.InstanceName}";
+        EndpointName = FanOutEndpoint.Name("snmp-poller", options.Value.InstanceName);
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<HostRegistrationConsumer> consumerConfigurator, IRegistrationContext context)
-    {
-        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
-        {
-            // The queue of a replica that is gone for good does not fill up forever.
-            rabbit.QueueExpiration = TimeSpan.FromDays(1);
-        }
-    }
+        IConsumerConfigurator<HostRegistrationConsumer> consumerConfigurator, IRegistrationContext context) =>
+        endpointConfigurator.ExpireWhenUnused();
 }
 
 /// <summary>

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using PretixOps.Contracts;
 
-namespace PretixOps.DiscoveryWriter;
+namespace PretixOps.DiscoveryWriter.Files;
 
 /// <summary>
 /// Prometheus file_sd / http_sd rendering: one target group per instance and exporter of a job, with the
@@ -15,9 +15,13 @@ public static class FileSd
 {
     private static readonly JsonWriterOptions Indented = new() { Indented = true };
 
-    public static byte[] Render(string job, IEnumerable<RegisteredInstance> instances)
+    public static byte[] Render(string job, IEnumerable<RegisteredInstance> instances) => Render(job, instances, out _);
+
+    /// <summary>A job's target groups, with how many there are (one target each).</summary>
+    public static byte[] Render(string job, IEnumerable<RegisteredInstance> instances, out int targets)
     {
         ArgumentNullException.ThrowIfNull(instances);
+        targets = 0;
         var groups = instances
             .SelectMany(i => i.Registration.Exporters.Where(e => e.Job == job).Select(e => (i.Registration, Exporter: e)))
             .OrderBy(g => g.Registration.InstanceId, StringComparer.Ordinal)
@@ -41,6 +45,7 @@ public static class FileSd
 
                 json.WriteEndObject();
                 json.WriteEndObject();
+                targets++;
             }
 
             json.WriteEndArray();

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace PretixOps.DiscoveryWriter;
+namespace PretixOps.DiscoveryWriter.Engine;
 
 /// <summary>
 /// Exactly one replica writes a shared output folder: the one holding an exclusive advisory lock

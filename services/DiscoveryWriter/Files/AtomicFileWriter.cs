@@ -1,13 +1,4 @@
-namespace PretixOps.DiscoveryWriter;
-
-/// <summary>The seam to the file system: where service-discovery files and the registry's state land.</summary>
-public interface ISdFileWriter
-{
-    /// <summary>Replaces <paramref name="path"/> with <paramref name="content"/> atomically; returns false, writing nothing, when the content is already there.</summary>
-    bool WriteIfChanged(string path, ReadOnlySpan<byte> content);
-
-    byte[]? ReadOrNull(string path);
-}
+namespace PretixOps.DiscoveryWriter.Files;
 
 /// <summary>
 /// Writes so that a reader never sees a half-written file: a temporary file in the same folder, flushed to
@@ -15,7 +6,7 @@ public interface ISdFileWriter
 /// folder sees the old content or the new, never an empty or truncated file, even if this process is
 /// killed mid-write.
 /// </summary>
-public sealed class AtomicFileWriter : ISdFileWriter
+public sealed class AtomicFileWriter : IFileStore
 {
     public bool WriteIfChanged(string path, ReadOnlySpan<byte> content)
     {

@@ -1,14 +1,15 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using PretixOps.DiscoveryWriter.Files;
 
-namespace PretixOps.DiscoveryWriter;
+namespace PretixOps.DiscoveryWriter.State;
 
 /// <summary>
 /// The registry on disk (<c>StateDirectory/registry.json</c>), written atomically after every batch of
 /// changes and before any message of the batch is acknowledged: a restart or <c>kill -9</c> loses nothing
 /// that was acknowledged, and expiry times survive with the entries.
 /// </summary>
-public sealed class RegistryStore(ISdFileWriter writer, IOptions<DiscoveryOptions> options, ILogger<RegistryStore> logger)
+public sealed class RegistryStore(IFileStore writer, IOptions<DiscoveryOptions> options, ILogger<RegistryStore> logger)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 

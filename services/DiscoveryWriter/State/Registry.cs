@@ -1,43 +1,35 @@
 using PretixOps.Contracts;
+using PretixOps.ServiceDefaults;
 
-namespace PretixOps.DiscoveryWriter;
+namespace PretixOps.DiscoveryWriter.State;
 
 /// <summary>
 /// The live instances. Changes may arrive out of order (several consumers, redeliveries), so each carries
 /// its time and the newest wins: a registration older than the entry or than a remembered deregistration
-/// changes nothing. Not thread-safe: <see cref="DiscoveryEngine"/> owns it.
+/// changes nothing. Not thread-safe: <see cref="Engine.SavedRegistry"/> owns it.
 /// </summary>
 public sealed class Registry
 {
-    private readonly Dictionary<string, RegisteredInstance> _entries = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, DateTimeOffset> _tombstones = new(StringComparer.Ordinal);
+    private readonly NewestWinsRegistry<RegisteredInstance> _instances = new();
     private readonly Dictionary<string, long> _generations = new(StringComparer.Ordinal);
 
-    public int Count => _entries.Count;
+    public int Count => _instances.Count;
 
     /// <summary>Every job ever seen, so a job that loses its last instance keeps a file with <c>[]</c>.</summary>
     public IEnumerable<string> Jobs => _generations.Keys;
 
-    public IEnumerable<RegisteredInstance> Instances => _entries.Values;
+    public IEnumerable<RegisteredInstance> Instances => _instances.Values;
 
     /// <summary>Applies a registration; returns the jobs whose targets changed.</summary>
     public IReadOnlyCollection<string> Apply(InstanceRegistered registration)
     {
         ArgumentNullException.ThrowIfNull(registration);
-        var id = registration.InstanceId;
-        if (_tombstones.TryGetValue(id, out var gone) && gone >= registration.RegisteredAt)
-        {
-            return [];
-        }
-
-        _entries.TryGetValue(id, out var existing);
-        if (existing is not null && existing.Registration.RegisteredAt > registration.RegisteredAt)
-        {
-            return [];
-        }
-
         DateTimeOffset? expiresAt = registration.TtlSeconds == 0 ? null : registration.RegisteredAt.AddSeconds(registration.TtlSeconds);
-        _entries[id] = new RegisteredInstance(registration, expiresAt);
+        if (!_instances.Set(registration.InstanceId, new RegisteredInstance(registration, expiresAt), registration.RegisteredAt, out var existing))
+        {
+            return [];
+        }
+
         var jobs = JobsOf(existing?.Registration).Union(JobsOf(registration), StringComparer.Ordinal).ToList();
         foreach (var job in jobs)
         {
@@ -51,41 +43,22 @@ public sealed class Registry
     public IReadOnlyCollection<string> Apply(InstanceDeregistered deregistration)
     {
         ArgumentNullException.ThrowIfNull(deregistration);
-        var id = deregistration.InstanceId;
-        if (!_tombstones.TryGetValue(id, out var previous) || previous < deregistration.At)
-        {
-            _tombstones[id] = deregistration.At;
-        }
-
-        if (!_entries.TryGetValue(id, out var existing) || existing.Registration.RegisteredAt > deregistration.At)
-        {
-            return [];
-        }
-
-        _entries.Remove(id);
-        return [.. JobsOf(existing.Registration)];
+        return _instances.Remove(deregistration.InstanceId, deregistration.At, out var removed) ? [.. JobsOf(removed.Registration)] : [];
     }
 
-    /// <summary>Removes the entries that were not renewed in time and returns them.</summary>
+    /// <summary>Removes the entries that were not renewed in time and returns them; each is remembered as removed when it expired.</summary>
     public IReadOnlyList<RegisteredInstance> Expire(DateTimeOffset now)
     {
-        var expired = _entries.Values.Where(e => e.ExpiresAt <= now).ToList();
+        var expired = _instances.Values.Where(e => e.ExpiresAt <= now).ToList();
         foreach (var entry in expired)
         {
-            _entries.Remove(entry.Registration.InstanceId);
-            _tombstones[entry.Registration.InstanceId] = entry.ExpiresAt!.Value;
+            _instances.Remove(entry.Registration.InstanceId, entry.ExpiresAt!.Value, out _);
         }
 
         return expired;
     }
 
-    public void PruneTombstones(DateTimeOffset olderThan)
-    {
-        foreach (var id in _tombstones.Where(t => t.Value < olderThan).Select(t => t.Key).ToList())
-        {
-            _tombstones.Remove(id);
-        }
-    }
+    public void PruneTombstones(DateTimeOffset olderThan) => _instances.ForgetRemovalsBefore(olderThan);
 
     /// <summary>
     /// The generation of a new write of <paramref name="job"/>'s targets: greater than the last one and at
@@ -96,11 +69,11 @@ public sealed class Registry
         _generations[job] = Math.Max(_generations.GetValueOrDefault(job) + 1, now.ToUnixTimeMilliseconds());
 
     public IEnumerable<RegisteredInstance> InstancesOf(string job) =>
-        _entries.Values.Where(e => e.Registration.Exporters.Any(x => x.Job == job));
+        _instances.Values.Where(e => e.Registration.Exporters.Any(x => x.Job == job));
 
     public RegistryState ToState() => new(
-        [.. _entries.Values.OrderBy(e => e.Registration.InstanceId, StringComparer.Ordinal)],
-        new Dictionary<string, DateTimeOffset>(_tombstones, StringComparer.Ordinal),
+        [.. _instances.Values.OrderBy(e => e.Registration.InstanceId, StringComparer.Ordinal)],
+        new Dictionary<string, DateTimeOffset>(_instances.Removals, StringComparer.Ordinal),
         new Dictionary<string, long>(_generations, StringComparer.Ordinal));
 
     public static Registry FromState(RegistryState state)
@@ -109,12 +82,12 @@ public sealed class Registry
         var registry = new Registry();
         foreach (var entry in state.Entries)
         {
-            registry._entries[entry.Registration.InstanceId] = entry;
+            registry._instances.Restore(entry.Registration.InstanceId, entry, entry.Registration.RegisteredAt);
         }
 
         foreach (var (id, at) in state.Tombstones)
         {
-            registry._tombstones[id] = at;
+            registry._instances.RestoreRemoval(id, at);
         }
 
         foreach (var (job, generation) in state.Generations)
@@ -128,9 +101,3 @@ public sealed class Registry
     public static IEnumerable<string> JobsOf(InstanceRegistered? registration) =>
         registration?.Exporters.Select(e => e.Job).Distinct(StringComparer.Ordinal) ?? [];
 }
-
-/// <summary>What survives a restart: entries with their expiry, remembered deregistrations, and the jobs with their write counts.</summary>
-public sealed record RegistryState(
-    IReadOnlyList<RegisteredInstance> Entries,
-    IReadOnlyDictionary<string, DateTimeOffset> Tombstones,
-    IReadOnlyDictionary<string, long> Generations);
