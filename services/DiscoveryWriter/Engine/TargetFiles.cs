@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Prometheus;
 using PretixOps.Contracts;
@@ -10,6 +11,8 @@ namespace PretixOps.DiscoveryWriter.Engine;
 /// The file_sd files, <c>OutputDirectory/&lt;job&gt;.json</c>: which jobs changed since their file was last
 /// written, and, while this replica holds the writer lease, replacing those files whose content changed and
 /// announcing each (<see cref="TargetsWritten"/>). A file that cannot be written is tried again after the next batch.
+/// A write continues the trace of the first change that led to it (a registration's, from its HTTP request on) and
+/// links the others, so one registration is one trace from the request to the file.
 /// </summary>
 public sealed class TargetFiles(
     IFileStore files,
@@ -27,10 +30,26 @@ public sealed class TargetFiles(
     private static readonly Gauge Writer = Metrics.CreateGauge(
         "pretixops_discovery_writer", "1 while this replica holds the writer lease and writes the files.");
 
-    private readonly HashSet<string> _unwritten = new(StringComparer.Ordinal);
+    /// <summary>Links a write keeps at most: a batch may hold hundreds of changes, a span need not name them all.</summary>
+    private const int MaxLinks = 32;
 
-    /// <summary>Jobs whose rendering changed (or may have), to compare with their files.</summary>
-    public void Changed(IEnumerable<string> jobs) => _unwritten.UnionWith(jobs);
+    /// <summary>Jobs to compare with their files, each with the traces of the changes that led to it (none: a restart's).</summary>
+    private readonly Dictionary<string, List<ActivityContext>> _unwritten = new(StringComparer.Ordinal);
+
+    /// <summary>Jobs whose rendering changed (or may have), to compare with their files, and the traces that changed them.</summary>
+    public void Changed(IEnumerable<string> jobs, IEnumerable<ActivityContext> causes)
+    {
+        var traced = causes.Where(c => c != default).Take(MaxLinks + 1).ToList();
+        foreach (var job in jobs)
+        {
+            if (!_unwritten.TryGetValue(job, out var known))
+            {
+                _unwritten[job] = known = [];
+            }
+
+            known.AddRange(traced.Take(MaxLinks + 1 - known.Count));
+        }
+    }
 
     public async Task WriteAsync(CancellationToken stoppingToken)
     {
@@ -41,9 +60,10 @@ public sealed class TargetFiles(
             return;
         }
 
-        var written = new List<TargetsWritten>();
-        foreach (var job in _unwritten.ToList())
+        foreach (var (job, causes) in _unwritten.ToList())
         {
+            using var span = causes.Count == 0 ? null : ServiceTracing.Source.StartActivity(
+                "write file_sd " + job, ActivityKind.Internal, causes[0], links: causes.Skip(1).Select(c => new ActivityLink(c)));
             var targets = rendered.Of(job);
             var folder = Path.GetFullPath(options.Value.OutputDirectory);
             var path = Path.GetFullPath(Path.Combine(folder, job + ".json"));
@@ -55,26 +75,27 @@ public sealed class TargetFiles(
                 continue;
             }
 
+            bool replaced;
             try
             {
-                if (files.WriteIfChanged(path, targets.Content))
-                {
-                    FileWrites.WithLabels(job).Inc();
-                    var generation = registry.NextGeneration(job, clock.GetUtcNow());
-                    written.Add(new TargetsWritten(job, targets.Targets, generation, clock.GetUtcNow()));
-                }
-
+                replaced = files.WriteIfChanged(path, targets.Content);
                 _unwritten.Remove(job);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 logger.LogError(ex, "Could not write the targets of {Job}; retrying at the next tick", job);
+                continue;
             }
-        }
 
-        foreach (var message in written)
-        {
-            await events.TryPublishAsync(message, stoppingToken);
+            if (!replaced)
+            {
+                continue;
+            }
+
+            FileWrites.WithLabels(job).Inc();
+            logger.LogInformation("Wrote {Targets} targets of {Job} to {Path}", targets.Targets, job, path);
+            var generation = registry.NextGeneration(job, clock.GetUtcNow());
+            await events.TryPublishAsync(new TargetsWritten(job, targets.Targets, generation, clock.GetUtcNow()), stoppingToken);
         }
     }
 }
