@@ -1,10 +1,10 @@
 using System.ComponentModel.DataAnnotations;
-using System.Text.RegularExpressions;
+using PretixOps.ServiceDefaults;
 
 namespace PretixOps.DiscoveryWriter;
 
 /// <summary>The <c>DiscoveryWriter</c> section.</summary>
-public sealed partial class DiscoveryOptions : IValidatableObject
+public sealed class DiscoveryOptions : IValidatableObject
 {
     public const string Section = "DiscoveryWriter";
 
@@ -49,14 +49,5 @@ public sealed partial class DiscoveryOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan SaveRetryMaxInterval { get; set; } = TimeSpan.FromSeconds(30);
 
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
-    {
-        if (!NamePattern().IsMatch(InstanceName ?? ""))
-        {
-            yield return new ValidationResult("must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$.", [nameof(InstanceName)]);
-        }
-    }
-
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\\z")]
-    private static partial Regex NamePattern();
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) => ReplicaName.Check(InstanceName);
 }

@@ -53,10 +53,11 @@ public sealed class SnmpPollerOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (!Names.IsValid(InstanceName))
+        foreach (var problem in ReplicaName.Check(InstanceName))
         {
-            yield return new ValidationResult("must be a name: letters, digits, '_', '.', '-'.", [nameof(InstanceName)]);
+            yield return problem;
         }
+
         foreach (var (name, auth) in Auths)
         {
             foreach (var problem in auth.Problems())

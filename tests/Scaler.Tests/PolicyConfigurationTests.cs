@@ -58,6 +58,8 @@ public sealed class PolicyConfigurationTests
         "Scaler:Rules:0: match an Alertname or Labels, or the rule would match every alert.")]
     [InlineData("Scaler:Rules:0:Name", "", "Scaler:Rules:0: Name is required.")]
     [InlineData("Scaler:MaxUpdateAttempts", "0", "Scaler:MaxUpdateAttempts: The field MaxUpdateAttempts must be between 1 and 20.")]
+    // A replica's name had 128 characters here and 64 in DiscoveryWriter; one rule now, the strict one.
+    [InlineData("Scaler:InstanceName", "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr", "Scaler:InstanceName: must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$.")]
     public void A_bad_policy_is_refused_naming_the_setting(string key, string value, string expected)
     {
         var settings = new Dictionary<string, string?>

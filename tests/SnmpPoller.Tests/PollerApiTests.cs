@@ -126,6 +126,8 @@ public sealed class PollerApiTests : IAsyncLifetime
         { "SnmpPoller:OnDemandAllowedNetworks:0", "10.0.0.0/99", "SnmpPoller:OnDemandAllowedNetworks" },
         // Once read trimmed and accepted here alone; every other network list refuses it. The strict rule wins.
         { "SnmpPoller:OnDemandAllowedNetworks:0", " 10.0.0.0/24", "SnmpPoller:OnDemandAllowedNetworks" },
+        // A replica's name had 128 characters here and 64 in DiscoveryWriter; one rule now, the strict one.
+        { "SnmpPoller:InstanceName", new string('r', 65), "SnmpPoller:InstanceName" },
     };
 
     [Theory]
@@ -144,6 +146,9 @@ public sealed class PollerApiTests : IAsyncLifetime
                 break;
             case "Discovery":
                 options.Discovery.Auth = value;
+                break;
+            case "InstanceName":
+                options.InstanceName = value;
                 break;
             default:
                 options.OnDemandAllowedNetworks.Add(value);

@@ -94,9 +94,9 @@ public sealed class ScalerOptions : IValidatableObject
             }
         }
 
-        if (!Names.IsValid(InstanceName))
+        foreach (var problem in ReplicaName.Check(InstanceName))
         {
-            yield return new ValidationResult("InstanceName " + Names.Rule, [nameof(InstanceName)]);
+            yield return problem;
         }
 
         if (ReconcileInterval < TimeSpan.FromMilliseconds(100) || ReconcileInterval > TimeSpan.FromMinutes(5))
