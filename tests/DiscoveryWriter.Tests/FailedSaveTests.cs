@@ -142,6 +142,20 @@ public sealed class FailedSaveTests : IAsyncLifetime
         [.. (await _rig.Engine.ListAsync(null, null, CancellationToken.None)).Select(i => i.Registration.InstanceId)];
 
     /// <summary>The instance ids in the registry's state on disk.</summary>
+    [Fact]
+    public async Task A_registry_that_can_be_neither_saved_nor_read_back_stops_the_engine_instead_of_serving_what_is_on_no_disk()
+    {
+        await _rig.Engine.SubmitAsync(Registered(at: T0), CancellationToken.None);
+        _rig.State.FailNextSaves(1);
+        _rig.State.ReadsFail = true;
+
+        _ = _rig.Engine.SubmitAsync(Deregistered("pretix_web.1", T0.AddSeconds(1)), CancellationToken.None);
+
+        var stopped = await Eventually.ValueAsync(() => Task.FromResult(_rig.Engine.ExecuteTask!), t => t.IsCompleted, Bound);
+        Assert.IsType<InvalidOperationException>(stopped.Exception?.InnerException);
+        Assert.Contains("cannot be read back", stopped.Exception!.InnerException!.Message, StringComparison.Ordinal);
+    }
+
     private async Task<List<string>> SavedAsync()
     {
         using var state = JsonDocument.Parse(await File.ReadAllBytesAsync(_rig.StatePath));

@@ -74,6 +74,9 @@ internal sealed class FlakyStateWriter : IFileStore
 
     public void SavesWork() => FailNextSaves(0);
 
+    /// <summary>Every read of the registry throws (a state folder gone unreadable) while set.</summary>
+    public bool ReadsFail { get; set; }
+
     public bool WriteIfChanged(string path, ReadOnlySpan<byte> content)
     {
         if (Path.GetFileName(path) == "registry.json" && TryTakeFailure())
@@ -85,7 +88,8 @@ internal sealed class FlakyStateWriter : IFileStore
         return _disk.WriteIfChanged(path, content);
     }
 
-    public byte[]? ReadOrNull(string path) => _disk.ReadOrNull(path);
+    public byte[]? ReadOrNull(string path) =>
+        ReadsFail && Path.GetFileName(path) == "registry.json" ? throw new IOException($"Simulated failure reading {path}.") : _disk.ReadOrNull(path);
 
     private bool TryTakeFailure()
     {

@@ -77,8 +77,18 @@ public sealed class SavedRegistry(RegistryStore store)
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                // Memory, files and disk never disagree: what was applied and not saved is forgotten.
-                _registry = store.Load();
+                // Memory, files and disk never disagree: what was applied and not saved is forgotten. If even the disk
+                // cannot be read back, nothing here can be trusted: the engine stops, and so the service (a restart is
+                // the fix), instead of serving a registry that is on no disk.
+                try
+                {
+                    _registry = store.Load();
+                }
+                catch (Exception reload) when (reload is IOException or UnauthorizedAccessException)
+                {
+                    throw new InvalidOperationException($"The registry was not saved ({ex.Message}) and cannot be read back: {reload.Message}", reload);
+                }
+
                 throw;
             }
 
