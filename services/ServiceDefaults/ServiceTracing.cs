@@ -40,8 +40,9 @@ public static class ServiceTracing
                     .AddSource(SourceName, MassTransitSource)
                     // Probes and scrapes arrive every few seconds and cause nothing: they would bury the traces that do.
                     .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsHousekeeping(context.Request.Path))
-                    // Only calls made on behalf of a traced piece of work: a polling loop's queries start no trace.
-                    .AddHttpClientInstrumentation(o => o.FilterHttpRequestMessage = _ => Activity.Current is not null);
+                    // Only calls made on behalf of a traced piece of work: a polling loop's queries start no trace. (The
+                    // filter runs once the call's own span is current: whether that span has a parent is the question.)
+                    .AddHttpClientInstrumentation(o => o.FilterHttpRequestMessage = _ => Activity.Current is { } call && call.ParentSpanId != default);
                 if (export)
                 {
                     tracing.AddOtlpExporter();

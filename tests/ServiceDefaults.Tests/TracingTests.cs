@@ -45,6 +45,32 @@ public sealed class TracingTests
     }
 
     [Fact]
+    public async Task An_http_call_made_for_traced_work_is_exported_and_one_made_outside_any_trace_is_not()
+    {
+        await using var collector = await Collector.StartAsync();
+        await using var app = Build(("OTEL_EXPORTER_OTLP_ENDPOINT", collector.Address), ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"));
+        await app.StartAsync();
+        using var http = new HttpClient();
+
+        await http.GetAsync(new Uri(collector.Address + "/a-polling-loops-query"));
+        using (ServiceTracing.Source.StartActivity("work"))
+        {
+            await http.GetAsync(new Uri(collector.Address + "/a-call-for-traced-work"));
+        }
+
+        var provider = app.Services.GetRequiredService<TracerProvider>();
+        var traced = await Eventually.ValueAsync(() =>
+        {
+            provider.ForceFlush();
+            // The client's span names the whole URL; the collector's own server span (the listeners are process-wide)
+            // names only the path.
+            return Task.FromResult(Exported(collector, collector.Address + "/a-call-for-traced-work"));
+        }, found => found, TimeSpan.FromSeconds(30));
+        Assert.True(traced, "the call made for traced work was not exported");
+        Assert.False(Exported(collector, collector.Address + "/a-polling-loops-query"), "a call outside any trace started one");
+    }
+
+    [Fact]
     public async Task Without_an_endpoint_the_trace_is_kept_for_the_logs_and_nothing_is_exported()
     {
         await using var collector = await Collector.StartAsync();
@@ -71,6 +97,9 @@ public sealed class TracingTests
         Assert.NotNull(fresh);
         Assert.NotEqual(TraceId, fresh.TraceId.ToHexString());
     }
+
+    private static bool Exported(Collector collector, string text) =>
+        collector.Received.Any(r => r.Path == "/v1/traces" && r.Body.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(text)) >= 0);
 
     private static ActivityListener Listen()
     {
