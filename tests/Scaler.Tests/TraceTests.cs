@@ -51,6 +51,20 @@ public sealed class TraceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_signal_recorded_outside_any_trace_leaves_the_alerts_and_a_served_cause_is_not_continued_later()
+    {
+        var term = await _rig.ElectAsync();
+        var alert = await InTraceAsync(() => _rig.FireAsync("e1"));
+        // The metric loop records its recommendations outside any trace, often in the same pass as the alert's step.
+        await _rig.Journal.AppendAsync(new RecommendationChanged(ScalerRig.Web, 3, term.Epoch) { At = _rig.Clock.GetUtcNow() }, CancellationToken.None);
+
+        await _rig.PassAsync();
+
+        Assert.Contains(_stopped, a => a.OperationName == $"scale {ScalerRig.Web}" && a.TraceId == alert);
+        Assert.Null(_rig.State.Cause(ScalerRig.Web));
+    }
+
+    [Fact]
     public async Task The_scale_down_continues_the_resolutions_trace()
     {
         await _rig.ElectAsync();

@@ -94,7 +94,7 @@ public sealed class ControllerState(TimeSpan retention)
                     else
                     {
                         record.Firing[firing.AlertId] = new AlertEpisode(firing.AlertId, firing.Rule, firing.Direction, firing.Since, firing.SeenAt);
-                        record.Cause = firing.Trace;
+                        record.Cause = firing.Trace ?? record.Cause;
                     }
 
                     return firing.Service;
@@ -104,7 +104,7 @@ public sealed class ControllerState(TimeSpan retention)
                     // Once: a redelivered resolution must not move the end (and the stabilization window) later.
                     var record = Service(ended.Service);
                     record.Firing.Remove(ended.AlertId);
-                    record.Cause = ended.Trace;
+                    record.Cause = ended.Trace ?? record.Cause;
                     if (ended.Direction == Direction.Up && (record.LastUpAlertEnded is null || ended.At > record.LastUpAlertEnded.At))
                     {
                         record.LastUpAlertEnded = new EndedAlert(ended.AlertId, ended.At);
@@ -115,7 +115,7 @@ public sealed class ControllerState(TimeSpan retention)
             case ControlChanged control:
                 {
                     var record = Service(control.Service);
-                    record.Cause = control.Trace;
+                    record.Cause = control.Trace ?? record.Cause;
                     var before = record.Controls;
                     var paused = control.Paused is not null;
                     var dryRun = control.DryRun is not null;
@@ -135,14 +135,14 @@ public sealed class ControllerState(TimeSpan retention)
                 {
                     var record = Service(request.Service);
                     record.Requests.Add(new OperatorRequest(request.RequestId, request.Replicas, request.Delta, request.By, request.Reason, request.At));
-                    record.Cause = request.Trace;
+                    record.Cause = request.Trace ?? record.Cause;
                     return request.Service;
                 }
             case RecommendationChanged change when change.Epoch >= Epoch:
                 {
                     var record = Service(change.Service);
                     record.Recommendations.Add(new Recommendation(change.At, change.Replicas));
-                    record.Cause = change.Trace;
+                    record.Cause = change.Trace ?? record.Cause;
                     return null;
                 }
             case DecisionMade made when made.Epoch is not { } epoch || epoch >= Epoch:
@@ -165,6 +165,8 @@ public sealed class ControllerState(TimeSpan retention)
                     }
 
                     record.Intent = null;
+                    // Its cause is served: a later decision (a window opening hours later) starts a trace of its own.
+                    record.Cause = null;
                     AddFinal(intent with { Intent = false }, offset);
                     record.Scales.Add(new ScaleEvent(applied.At, intent.Decision.From, intent.Decision.To));
                     return intent.Decision.Service;
