@@ -87,7 +87,7 @@ public sealed class DiscoveryEngine : BackgroundService
                 var (changed, expired) = _registry.Commit(
                     [.. batch.Select(p => p.Change)], now, expire, now - _options.Value.TombstoneRetention);
                 _rendered.Render(changed, _registry);
-                _files.Changed(changed, batch.Select(p => p.Cause));
+                _files.Changed(changed, batch);
                 _expiries.Expired(expired);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -121,6 +121,6 @@ public sealed class DiscoveryEngine : BackgroundService
     {
         var jobs = _registry.Jobs;
         _rendered.Render(jobs, _registry);
-        _files.Changed(jobs, []);
+        _files.Changed([.. jobs], []);
     }
 }

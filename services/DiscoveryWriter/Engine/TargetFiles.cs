@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Prometheus;
 using PretixOps.Contracts;
 using PretixOps.DiscoveryWriter.Files;
+using PretixOps.DiscoveryWriter.State;
 using PretixOps.ServiceDefaults;
 
 namespace PretixOps.DiscoveryWriter.Engine;
@@ -36,18 +37,28 @@ public sealed class TargetFiles(
     /// <summary>Jobs to compare with their files, each with the traces of the changes that led to it (none: a restart's).</summary>
     private readonly Dictionary<string, List<ActivityContext>> _unwritten = new(StringComparer.Ordinal);
 
-    /// <summary>Jobs whose rendering changed (or may have), to compare with their files, and the traces that changed them.</summary>
-    public void Changed(IEnumerable<string> jobs, IEnumerable<ActivityContext> causes)
+    /// <summary>
+    /// Jobs whose rendering changed (or may have), to compare with their files, and the changes of the batch that
+    /// changed them: each change's trace goes with the jobs it names (a deregistration names none: all of them).
+    /// </summary>
+    public void Changed(IReadOnlyCollection<string> jobs, IEnumerable<PendingChange> batch)
     {
-        var traced = causes.Where(c => c != default).Take(MaxLinks + 1).ToList();
         foreach (var job in jobs)
         {
-            if (!_unwritten.TryGetValue(job, out var known))
-            {
-                _unwritten[job] = known = [];
-            }
+            _unwritten.TryAdd(job, []);
+        }
 
-            known.AddRange(traced.Take(MaxLinks + 1 - known.Count));
+        foreach (var pending in batch.Where(p => p.Cause != default))
+        {
+            var named = pending.Change is InstanceRegistered registered ? Registry.JobsOf(registered).Where(jobs.Contains) : jobs;
+            foreach (var job in named)
+            {
+                var causes = _unwritten[job];
+                if (causes.Count <= MaxLinks)
+                {
+                    causes.Add(pending.Cause);
+                }
+            }
         }
     }
 
@@ -55,15 +66,19 @@ public sealed class TargetFiles(
     {
         var leader = lease.TryHold();
         Writer.Set(leader ? 1 : 0);
-        if (!leader || _unwritten.Count == 0)
+        if (!leader)
         {
+            // The writer writes these; should this replica take the lease later, its first write continues nobody's trace.
+            foreach (var causes in _unwritten.Values)
+            {
+                causes.Clear();
+            }
+
             return;
         }
 
         foreach (var (job, causes) in _unwritten.ToList())
         {
-            using var span = causes.Count == 0 ? null : ServiceTracing.Source.StartActivity(
-                "write file_sd " + job, ActivityKind.Internal, causes[0], links: causes.Skip(1).Select(c => new ActivityLink(c)));
             var targets = rendered.Of(job);
             var folder = Path.GetFullPath(options.Value.OutputDirectory);
             var path = Path.GetFullPath(Path.Combine(folder, job + ".json"));
@@ -92,9 +107,13 @@ public sealed class TargetFiles(
                 continue;
             }
 
+            // Only a file that changed continues the traces of the changes behind it (a renewal changes none).
+            using var span = causes.Count == 0 ? null : ServiceTracing.Source.StartActivity(
+                "write file_sd " + job, ActivityKind.Internal, causes[0], links: causes.Skip(1).Select(c => new ActivityLink(c)));
             FileWrites.WithLabels(job).Inc();
             logger.LogInformation("Wrote {Targets} targets of {Job} to {Path}", targets.Targets, job, path);
             var generation = registry.NextGeneration(job, clock.GetUtcNow());
+            // An announcement with no reader in this project: one the broker did not confirm is not sent again.
             await events.TryPublishAsync(new TargetsWritten(job, targets.Targets, generation, clock.GetUtcNow()), stoppingToken);
         }
     }
