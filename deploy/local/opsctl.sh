@@ -59,7 +59,11 @@ write_launcher() {
   local dotnet
   dotnet=$(command -v dotnet) || die "dotnet is not on PATH"
   dotnet=$(readlink -f "$dotnet")
-  mkdir -p "$(dirname "$BIN")"
+  # Not root (or a read-only /usr/local/bin): the stack still comes up; the command is where this says.
+  if ! mkdir -p "$(dirname "$BIN")" 2>/dev/null || [[ ! -w $(dirname "$BIN") ]]; then
+    log "warning: cannot write $BIN (set OPSCTL_BIN to a folder on your PATH): this clone's opsctl is dotnet $APP/PretixOps.Opsctl.dll"
+    return 0
+  fi
   cat >"$BIN.tmp.$$" <<EOF
 #!/usr/bin/env bash
 $MARK
@@ -75,17 +79,22 @@ EOF
   chmod 755 "$BIN.tmp.$$"
   mv "$BIN.tmp.$$" "$BIN"
   local found
-  found=$(env -i HOME="$HOME" bash -lc 'command -v opsctl' 2>/dev/null || true)
+  # A login shell's PATH, without its terminal: a profile that waits for input (or execs another shell) cannot hold make up.
+  found=$(env -i HOME="$HOME" timeout 5 bash -lc 'command -v opsctl' </dev/null 2>/dev/null || true)
   [[ $found == "$BIN" ]] || log "warning: a fresh shell finds ${found:-no opsctl} on PATH, not $BIN"
 }
 
 link_config() {
   [[ -f $STATE/opsctl.json ]] || die "no $STATE/opsctl.json: services.sh up writes it (make up)"
-  if [[ -e $CONFIG && ! -L $CONFIG ]]; then
+  local target
+  target=$(readlink "$CONFIG" 2>/dev/null || true)
+  [[ $target == "$STATE/opsctl.json" ]] && return 0
+  # Only a link make up made (to a clone's .local/opsctl.json) or one left dangling is replaced: a file, or a link
+  # into someone's dotfiles, is their own.
+  if [[ -e $CONFIG || -L $CONFIG ]] && [[ ! -L $CONFIG || ( $target != */.local/opsctl.json && -e $CONFIG ) ]]; then
     log "warning: $CONFIG is your own: left alone. For the local stack: opsctl --config $STATE/opsctl.json (or OPSCTL_CONFIG)"
     return 0
   fi
-  [[ $(readlink "$CONFIG" 2>/dev/null) == "$STATE/opsctl.json" ]] && return 0
   mkdir -p "$(dirname "$CONFIG")"
   ln -sfn "$STATE/opsctl.json" "$CONFIG"
   log "$CONFIG -> $STATE/opsctl.json"
