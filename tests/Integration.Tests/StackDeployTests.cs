@@ -288,8 +288,7 @@ public sealed partial class StackDeployTests(StackDeployTests.StackDeployment st
             {
                 if (!control.Contains(service.Spec.Name) && service.Spec.Mode.Replicated is not null)
                 {
-                    service.Spec.Mode.Replicated.Replicas = 0;
-                    await Docker.Swarm.UpdateServiceAsync(service.ID, new ServiceUpdateParameters { Service = service.Spec, Version = (long)service.Version.Index });
+                    await ScaleToNothingAsync(service.ID);
                 }
                 else if (service.Spec.Mode.Global is not null)
                 {
@@ -302,6 +301,28 @@ public sealed partial class StackDeployTests(StackDeployTests.StackDeployment st
             {
                 var wanted = name.StartsWith("rabbitmq", StringComparison.Ordinal) ? 1 : 2;
                 await Eventually.ValueAsync(() => HealthyTasksAsync(name), healthy => healthy == wanted, TimeSpan.FromMinutes(6));
+            }
+        }
+
+        /// <summary>
+        /// Swarm may still be settling a service it has just created (its version moves on): an update that comes out of
+        /// sequence reads the service again and is tried again.
+        /// </summary>
+        private async Task ScaleToNothingAsync(string id)
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                var service = await Docker.Swarm.InspectServiceAsync(id);
+                service.Spec.Mode.Replicated.Replicas = 0;
+                try
+                {
+                    await Docker.Swarm.UpdateServiceAsync(id, new ServiceUpdateParameters { Service = service.Spec, Version = (long)service.Version.Index });
+                    return;
+                }
+                catch (DockerApiException e) when (attempt < 10 && e.Message.Contains("out of sequence", StringComparison.Ordinal))
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt));
+                }
             }
         }
 
