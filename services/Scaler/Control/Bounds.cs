@@ -39,6 +39,3 @@ public sealed record Bounds(int Min, int Max, IReadOnlyList<OpenWindow> Windows)
         return $"the {name} in force is {text} (window {window})";
     }
 }
-
-/// <summary>A schedule window open now, and when it closes.</summary>
-public sealed record OpenWindow(ScheduleWindow Window, DateTimeOffset Until);

@@ -34,9 +34,3 @@ public sealed record Decision(
     public bool SameAs(ScaleOutcome outcome, int from, int to, string code) =>
         Outcome == outcome && From == from && To == to && Code == code;
 }
-
-/// <summary>When the clocks that hold a service end: null where none runs.</summary>
-public sealed record ServiceClocks(DateTimeOffset? CooldownUpEndsAt, DateTimeOffset? CooldownDownEndsAt, DateTimeOffset? StabilizationEndsAt)
-{
-    public static readonly ServiceClocks None = new(null, null, null);
-}

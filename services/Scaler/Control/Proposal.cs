@@ -1,5 +1,3 @@
-using PretixOps.Contracts;
-
 namespace PretixOps.Scaler.Control;
 
 /// <summary>
@@ -8,6 +6,3 @@ namespace PretixOps.Scaler.Control;
 /// to record (<see cref="Note"/>).
 /// </summary>
 internal sealed record Proposal(int Wanted, bool HoldsDown, string Code, string Reason, string Trigger, Refusal? Note = null);
-
-/// <summary>A decision not to change, worth recording once: a cooldown, the stabilization window, a failing metric source.</summary>
-internal sealed record Refusal(ScaleOutcome Outcome, string Code, string Reason, string Trigger);

@@ -11,9 +11,3 @@ public sealed record ServiceHistory(IReadOnlyList<ScaleEvent> Scales, IReadOnlyL
     public DateTimeOffset? LastStep(bool up) =>
         Scales.Where(s => up ? s.To > s.From : s.To < s.From).Select(s => (DateTimeOffset?)s.At).Max();
 }
-
-/// <summary>A replica change Docker took, by whatever decided it.</summary>
-public sealed record ScaleEvent(DateTimeOffset At, int From, int To);
-
-/// <summary>The metric targets' raw recommendation from <paramref name="At"/> on, until the next one.</summary>
-public sealed record Recommendation(DateTimeOffset At, int Replicas);

@@ -25,17 +25,3 @@ public interface IJournal
     /// <summary>Raised after each entry is applied, with the service it concerned (null: none in particular).</summary>
     event Action<JournalEntry, string?>? Applied;
 }
-
-/// <summary>The journal cannot take an entry now (the broker is away): nothing was recorded, so nothing may be acknowledged or done.</summary>
-public sealed class JournalUnavailableException : Exception
-{
-    public JournalUnavailableException(string message)
-        : base(message)
-    {
-    }
-
-    public JournalUnavailableException(string message, Exception inner)
-        : base(message, inner)
-    {
-    }
-}

@@ -1,44 +1,8 @@
-using MassTransit;
 using Microsoft.Extensions.Options;
 using PretixOps.Contracts;
 using PretixOps.Scaler.Policy;
-using PretixOps.ServiceDefaults;
 
 namespace PretixOps.Scaler.Notifications;
-
-/// <summary>
-/// The <c>Scaler:Notifications</c> section: chat webhooks told of applied, waiting and failed decisions. Webhook
-/// URLs carry their own secret, so they come from the environment or from files, one a line, and only
-/// their host is ever logged.
-/// </summary>
-public sealed class NotificationOptions
-{
-    public List<string> TeamsUrls { get; set; } = [];
-    public string? TeamsUrlsFile { get; set; }
-    public List<string> SlackUrls { get; set; } = [];
-    public string? SlackUrlsFile { get; set; }
-
-    public IReadOnlyList<Uri> Teams() => Read(TeamsUrls, TeamsUrlsFile);
-
-    public IReadOnlyList<Uri> Slack() => Read(SlackUrls, SlackUrlsFile);
-
-    public IEnumerable<string> Problems()
-    {
-        foreach (var (name, urls, file) in new[] { ("TeamsUrls", TeamsUrls, TeamsUrlsFile), ("SlackUrls", SlackUrls, SlackUrlsFile) })
-        {
-            if (!string.IsNullOrWhiteSpace(file) && !File.Exists(file))
-            {
-                yield return $"Notifications:{name}File names a file that does not exist: {file}";
-            }
-            else if (Secrets.ReadList(urls, file).Any(u => !Uri.TryCreate(u, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http")))
-            {
-                yield return $"Notifications:{name} must hold absolute http(s) URLs.";
-            }
-        }
-    }
-
-    private static Uri[] Read(IEnumerable<string> urls, string? file) => [.. Secrets.ReadList(urls, file).Select(u => new Uri(u))];
-}
 
 /// <summary>Posts a decision as a Microsoft Teams Workflows Adaptive Card and as a Slack-compatible message.</summary>
 public sealed class ChatNotifications(IHttpClientFactory http, IOptions<ScalerOptions> options, ILogger<ChatNotifications> logger)
@@ -124,16 +88,4 @@ public sealed class ChatNotifications(IHttpClientFactory http, IOptions<ScalerOp
             throw new HttpRequestException($"Chat webhook at {url.Host} answered {(int)response.StatusCode}.");
         }
     }
-}
-
-/// <summary>On a queue of its own: a chat webhook that is down is retried by the bus and never holds up a scale.</summary>
-public sealed class DecisionNotifier(ChatNotifications notifications) : IConsumer<ScaleDecisionRecorded>
-{
-    public Task Consume(ConsumeContext<ScaleDecisionRecorded> context) =>
-        ChatNotifications.Worth(context.Message) ? notifications.NotifyAsync(context.Message, context.CancellationToken) : Task.CompletedTask;
-}
-
-public sealed class DecisionNotifierDefinition : ConsumerDefinition<DecisionNotifier>
-{
-    public DecisionNotifierDefinition() => EndpointName = "scaler-notifications";
 }

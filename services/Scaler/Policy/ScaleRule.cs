@@ -1,11 +1,5 @@
 namespace PretixOps.Scaler.Policy;
 
-public enum Direction
-{
-    Up,
-    Down,
-}
-
 /// <summary>
 /// An alert matched by name and/or labels is a signal for a service: while an <see cref="Direction.Up"/> rule's
 /// alert fires the service steps up; while a <see cref="Direction.Down"/> rule's fires it steps down.

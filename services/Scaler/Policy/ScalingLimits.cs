@@ -1,13 +1,5 @@
 namespace PretixOps.Scaler.Policy;
 
-/// <summary>Which of several limits applies: the one allowing the most change (HPA's default), the least, or none (no change that way).</summary>
-public enum LimitSelect
-{
-    Max,
-    Min,
-    Disabled,
-}
-
 /// <summary>
 /// Rate limits for one direction, as HPA's <c>behavior.scaleUp</c> / <c>scaleDown</c> policies: each allows a step
 /// (replicas or a percentage) per period, counted from the replica count at the period's start.
@@ -44,11 +36,4 @@ public sealed class ScalingLimits
             }
         }
     }
-}
-
-/// <summary>At most <see cref="Step"/> ("4" replicas or "100%") per <see cref="Period"/>.</summary>
-public sealed class RateLimit
-{
-    public string Step { get; set; } = "";
-    public TimeSpan Period { get; set; } = TimeSpan.FromMinutes(1);
 }

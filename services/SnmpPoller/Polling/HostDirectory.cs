@@ -4,11 +4,6 @@ using PretixOps.ServiceDefaults;
 
 namespace PretixOps.SnmpPoller.Polling;
 
-/// <summary>One host to poll, as configuration or a registration describes it.</summary>
-/// <param name="Name">The <c>host</c> label: the static host's name or the registration's node.</param>
-/// <param name="Address">Host name or IP address, resolved at every poll (a node's address may change).</param>
-public sealed record PolledHost(string Name, string Address, int Port, string Auth, TimeSpan Interval, bool IsStatic);
-
 /// <summary>
 /// Which hosts to poll: the configured ones, and every node that has at least one registered instance. When a
 /// node's last instance leaves (deregistered or expired), the node stays for a grace period, so a rolling update

@@ -208,6 +208,3 @@ public static class HostModule
         return string.Join('.', suffix.ToArray().Select(arc => arc.ToString(CultureInfo.InvariantCulture)));
     }
 }
-
-/// <summary>One value for one metric family, with at most one label: all the host module needs.</summary>
-public readonly record struct MetricSample(string Family, double Value, string? LabelName = null, string? LabelValue = null);

@@ -7,16 +7,6 @@ using RabbitMQ.Client.Exceptions;
 
 namespace PretixOps.Opsctl.DeadLetters;
 
-/// <summary>What a move did.</summary>
-public sealed record MoveResult(int Scanned, int Selected, int Moved, bool Cancelled);
-
-/// <summary>Where moved messages go: back to the queue they failed on, or to an archive queue kept for inspection.</summary>
-public enum MoveTarget
-{
-    Replay,
-    Archive,
-}
-
 /// <summary>
 /// The dead-letter queues on one broker: depths from the management API (it is the one place that lists queues),
 /// messages over AMQP. Reading takes messages without acknowledging them; whatever is not removed returns to its

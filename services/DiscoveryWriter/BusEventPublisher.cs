@@ -3,17 +3,6 @@ using PretixOps.ServiceDefaults;
 
 namespace PretixOps.DiscoveryWriter;
 
-/// <summary>The seam to the bus for events the engine announces on its own (expiries, files written).</summary>
-public interface IEventPublisher
-{
-    /// <summary>Publishes with the broker's confirm; false when the broker did not confirm in time.</summary>
-    Task<bool> TryPublishAsync<T>(T message, CancellationToken cancellationToken)
-        where T : class;
-
-    /// <summary>Whether the bus is connected, so that an empty queue means nothing is waiting.</summary>
-    bool BusReady { get; }
-}
-
 /// <summary>
 /// The seam on the bus: every service's <see cref="ConfirmedPublisher"/>, waiting 5 s. Not mandatory: these are
 /// announcements, and <see cref="PretixOps.Contracts.TargetsWritten"/> has no reader in this project (an expiry's

@@ -2,44 +2,8 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using PretixOps.Contracts;
 using PretixOps.Contracts.Rules;
-using PretixOps.ServiceDefaults;
 
 namespace PretixOps.SnmpPoller.Polling;
-
-/// <summary>
-/// Learns nodes from registrations, held to the same rules as Registration holds them (a node that is not a host name
-/// can never be polled): what the rules refuse goes to the error queue.
-/// </summary>
-public sealed class HostRegistrationConsumer(HostDirectory directory) : IConsumer<InstanceRegistered>, IConsumer<InstanceDeregistered>
-{
-    public Task Consume(ConsumeContext<InstanceRegistered> context)
-    {
-        InvalidMessageException.ThrowIfAny(context.Message, InstanceRegisteredRules.Check(context.Message));
-        directory.Apply(context.Message);
-        return Task.CompletedTask;
-    }
-
-    public Task Consume(ConsumeContext<InstanceDeregistered> context)
-    {
-        InvalidMessageException.ThrowIfAny(context.Message, InstanceDeregisteredRules.Check(context.Message));
-        directory.Apply(context.Message);
-        return Task.CompletedTask;
-    }
-}
-
-/// <summary>Each replica polls every host, so each has its own queue: a fan-out, as DiscoveryWriter's.</summary>
-public sealed class HostRegistrationConsumerDefinition : ConsumerDefinition<HostRegistrationConsumer>
-{
-    public HostRegistrationConsumerDefinition(IOptions<SnmpPollerOptions> options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        EndpointName = FanOutEndpoint.Name("snmp-poller", options.Value.InstanceName);
-    }
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<HostRegistrationConsumer> consumerConfigurator, IRegistrationContext context) =>
-        endpointConfigurator.ExpireWhenUnused();
-}
 
 /// <summary>
 /// At start, asks DiscoveryWriter what is registered already, so a fresh replica polls every node at once instead

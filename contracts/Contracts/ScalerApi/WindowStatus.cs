@@ -1,0 +1,3 @@
+namespace PretixOps.Contracts;
+
+public sealed record WindowStatus(string Name, int? Min, int? Max, DateTimeOffset Until);

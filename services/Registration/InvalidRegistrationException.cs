@@ -1,0 +1,6 @@
+using PretixOps.ServiceDefaults;
+
+namespace PretixOps.Registration;
+
+public sealed class InvalidRegistrationException(IReadOnlyDictionary<string, string[]> errors)
+    : InvalidMessageException("registration", errors);

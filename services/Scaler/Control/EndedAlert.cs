@@ -1,0 +1,3 @@
+namespace PretixOps.Scaler.Control;
+
+public sealed record EndedAlert(string AlertId, DateTimeOffset At);

@@ -1,0 +1,3 @@
+namespace PretixOps.Scaler.Journal;
+
+public sealed record RepeatCount(Guid DecisionId, int Repeats, DateTimeOffset LastAt);

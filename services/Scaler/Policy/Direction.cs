@@ -1,0 +1,7 @@
+namespace PretixOps.Scaler.Policy;
+
+public enum Direction
+{
+    Up,
+    Down,
+}
