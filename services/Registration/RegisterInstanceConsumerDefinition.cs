@@ -24,7 +24,8 @@ public sealed class RegisterInstanceConsumerDefinition : ConsumerDefinition<Regi
         consumerConfigurator.UseMessageRetry(retry =>
         {
             retry.Handle<RegistrationNotConfirmedException>();
-            retry.Exponential(int.MaxValue, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1));
+            // From the bus default's first interval, so a short blip costs what it did; backing off to 30 s.
+            retry.Exponential(int.MaxValue, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
         });
     }
 }
