@@ -16,28 +16,15 @@ public sealed class TraceTests : IAsyncLifetime
     private static readonly ActivitySource Consumer = new("PretixOps.Tests.Consumer");
 
     private readonly EngineRig _rig = EngineRig.Create();
-    private readonly ConcurrentBag<Activity> _stopped = [];
-
     /// <summary>The traces this test started: other tests' engines run beside it, and the listener hears them too.</summary>
     private readonly ConcurrentDictionary<ActivityTraceId, byte> _mine = new();
-    private readonly ActivityListener _listener;
-
-    public TraceTests()
-    {
-        _listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name is ServiceTracing.SourceName or "PretixOps.Tests.Consumer",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = _stopped.Add,
-        };
-        ActivitySource.AddActivityListener(_listener);
-    }
+    private readonly SpanRecorder _spans = new(ServiceTracing.SourceName, "PretixOps.Tests.Consumer");
 
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
-        _listener.Dispose();
+        _spans.Dispose();
         await _rig.DisposeAsync();
     }
 
@@ -93,7 +80,7 @@ public sealed class TraceTests : IAsyncLifetime
     private async Task<List<Activity>> WritesAsync(int count)
     {
         var writes = await Eventually.ValueAsync(
-            () => Task.FromResult(_stopped.Where(a => a.OperationName == "write file_sd pretix" && _mine.ContainsKey(a.TraceId)).OrderBy(a => a.StartTimeUtc).ToList()),
+            () => Task.FromResult(_spans.Stopped.Where(a => a.OperationName == "write file_sd pretix" && _mine.ContainsKey(a.TraceId)).OrderBy(a => a.StartTimeUtc).ToList()),
             w => w.Count >= count, Bound);
         Assert.Equal(count, writes.Count);
         return writes;

@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using PretixOps.Scaler.Journal;
 using PretixOps.ServiceDefaults;
+using PretixOps.TestSupport;
 
 namespace PretixOps.Scaler.Tests;
 
@@ -14,23 +14,11 @@ public sealed class TraceTests : IDisposable
     private static readonly ActivitySource Webhook = new("PretixOps.Tests.Webhook");
 
     private readonly ScalerRig _rig = new(new Dictionary<string, string?> { [$"Scaler:Services:{ScalerRig.Web}:StabilizationWindow"] = "00:00:00" });
-    private readonly ConcurrentBag<Activity> _stopped = [];
-    private readonly ActivityListener _listener;
-
-    public TraceTests()
-    {
-        _listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name is ServiceTracing.SourceName or "PretixOps.Tests.Webhook",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = _stopped.Add,
-        };
-        ActivitySource.AddActivityListener(_listener);
-    }
+    private readonly SpanRecorder _spans = new(ServiceTracing.SourceName, "PretixOps.Tests.Webhook");
 
     public void Dispose()
     {
-        _listener.Dispose();
+        _spans.Dispose();
         _rig.Dispose();
     }
 
@@ -44,7 +32,7 @@ public sealed class TraceTests : IDisposable
         await _rig.PassAsync();
 
         // Other tests' Scalers run beside this one and the listener hears them too: this test's spans are its traces'.
-        Assert.Single(_stopped, a => a.OperationName == $"scale {ScalerRig.Web}" && a.TraceId == alert);
+        Assert.Single(_spans.Stopped, a => a.OperationName == $"scale {ScalerRig.Web}" && a.TraceId == alert);
         var intent = Assert.Single(_rig.Journal.Entries.OfType<DecisionMade>(), d => d.Intent);
         Assert.Equal(alert, ActivityContext.Parse(intent.Trace!, null).TraceId);
         Assert.Equal(alert, ActivityContext.Parse(Assert.Single(_rig.Journal.Entries.OfType<DecisionApplied>()).Trace!, null).TraceId);
@@ -60,7 +48,7 @@ public sealed class TraceTests : IDisposable
 
         await _rig.PassAsync();
 
-        Assert.Contains(_stopped, a => a.OperationName == $"scale {ScalerRig.Web}" && a.TraceId == alert);
+        Assert.Contains(_spans.Stopped, a => a.OperationName == $"scale {ScalerRig.Web}" && a.TraceId == alert);
         Assert.Null(_rig.State.Cause(ScalerRig.Web));
     }
 
@@ -76,7 +64,7 @@ public sealed class TraceTests : IDisposable
         await _rig.PassAsync();
 
         Assert.Equal((3, 2), (_rig.Decisions[^1].Decision.From, _rig.Decisions[^1].Decision.To));
-        Assert.Contains(_stopped, a => a.OperationName == $"scale {ScalerRig.Web}" && a.TraceId == resolution);
+        Assert.Contains(_spans.Stopped, a => a.OperationName == $"scale {ScalerRig.Web}" && a.TraceId == resolution);
     }
 
     private static async Task<ActivityTraceId> InTraceAsync(Func<Task> work)

@@ -86,7 +86,7 @@ public sealed class TracingTests
     [Fact]
     public void Continue_picks_up_a_recorded_traceparent_and_starts_afresh_without_one()
     {
-        using var listener = Listen();
+        using var spans = new SpanRecorder(ServiceTracing.SourceName);
         using (var continued = ServiceTracing.Continue("scale", TraceParent))
         {
             Assert.Equal(TraceId, continued?.TraceId.ToHexString());
@@ -100,17 +100,6 @@ public sealed class TracingTests
 
     private static bool Exported(Collector collector, string text) =>
         collector.Received.Any(r => r.Path == "/v1/traces" && r.Body.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(text)) >= 0);
-
-    private static ActivityListener Listen()
-    {
-        var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == ServiceTracing.SourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-        };
-        ActivitySource.AddActivityListener(listener);
-        return listener;
-    }
 
     private static WebApplication Build(params (string Key, string Value)[] settings)
     {
