@@ -24,6 +24,7 @@ COMPONENTS=(rabbitmq docker snmpd prometheus alertmanager)
 RABBITMQ_PORT=${PRETIXOPS_RABBITMQ_PORT:-5673}
 RABBITMQ_MGMT_PORT=${PRETIXOPS_RABBITMQ_MGMT_PORT:-15673}
 RABBITMQ_DIST_PORT=${PRETIXOPS_RABBITMQ_DIST_PORT:-25673}
+RABBITMQ_TLS_PORT=${PRETIXOPS_RABBITMQ_TLS_PORT:-5674}
 EPMD_PORT=${PRETIXOPS_EPMD_PORT:-14369}
 RABBITMQ_USER=pretixops
 SNMPD_PORT=${PRETIXOPS_SNMPD_PORT:-11161}
@@ -37,6 +38,9 @@ DOCKER_RUN=/run/pretixops-$(printf '%s' "$STATE" | sha1sum | cut -c1-10)
 DOCKER_SOCK=$DOCKER_RUN/docker.sock
 DOCKER_TLS_PORT=${PRETIXOPS_DOCKER_TLS_PORT:-23760}
 DOCKER_TLS=$STATE/docker-tls
+# A private CA and a server certificate for localhost and 127.0.0.1: RabbitMQ's amqps listener, and the tests'
+# HTTPS endpoints, use them.
+TLS=$STATE/tls
 
 log() { printf '[infra] %s\n' "$*" >&2; }
 die() { printf '[infra] error: %s\n' "$*" >&2; exit 1; }
@@ -142,15 +146,38 @@ rabbitmq_env() {
   export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
 }
 
+# A local CA and one server certificate (localhost, 127.0.0.1), made once; renewed when it expires within 30 days.
+make_tls() {
+  [[ -s $TLS/server-key.pem ]] && openssl x509 -checkend 2592000 -noout -in "$TLS/server-cert.pem" >/dev/null 2>&1 && return 0
+  mkdir -p "$TLS"
+  (
+    cd "$TLS"
+    umask 077
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=pretixops-local-tls-ca" -keyout ca-key.pem -out ca.pem
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server-key.pem -out server.csr
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 825 -extfile server.ext -out server-cert.pem
+    # RabbitMQ runs as this user too; the key stays private to it.
+    chmod 644 ca.pem server-cert.pem
+  ) >"$LOGS/tls.log" 2>&1 || fail_with_log "TLS certificates" "$LOGS/tls.log"
+}
+
 rabbitmqctl() { (rabbitmq_env; /usr/lib/rabbitmq/bin/rabbitmqctl "$@"); }
 
 start_rabbitmq() {
   ensure_dirs
   mkdir -p "$STATE/rabbitmq/home" "$STATE/rabbitmq/mnesia" "$LOGS/rabbitmq"
   [[ -s $SECRETS/rabbitmq_password ]] || (umask 077; openssl rand -hex 24 >"$SECRETS/rabbitmq_password")
+  make_tls
   # default_user/default_pass only seed a new node; the password file is kept with the node's data.
   cat >"$STATE/rabbitmq/rabbitmq.conf" <<EOF
 listeners.tcp.default = 127.0.0.1:$RABBITMQ_PORT
+listeners.ssl.default = 127.0.0.1:$RABBITMQ_TLS_PORT
+ssl_options.cacertfile = $TLS/ca.pem
+ssl_options.certfile = $TLS/server-cert.pem
+ssl_options.keyfile = $TLS/server-key.pem
+ssl_options.verify = verify_none
+ssl_options.fail_if_no_peer_cert = false
 management.tcp.ip = 127.0.0.1
 management.tcp.port = $RABBITMQ_MGMT_PORT
 default_user = $RABBITMQ_USER
@@ -387,6 +414,10 @@ PRETIXOPS_STATE=$STATE
 PRETIXOPS_RABBITMQ_HOST=127.0.0.1
 PRETIXOPS_RABBITMQ_PORT=$RABBITMQ_PORT
 PRETIXOPS_RABBITMQ_MGMT_PORT=$RABBITMQ_MGMT_PORT
+PRETIXOPS_RABBITMQ_TLS_PORT=$RABBITMQ_TLS_PORT
+PRETIXOPS_TLS_CA_FILE=$TLS/ca.pem
+PRETIXOPS_TLS_CERT_FILE=$TLS/server-cert.pem
+PRETIXOPS_TLS_KEY_FILE=$TLS/server-key.pem
 PRETIXOPS_RABBITMQ_USER=$RABBITMQ_USER
 PRETIXOPS_RABBITMQ_PASSWORD_FILE=$SECRETS/rabbitmq_password
 PRETIXOPS_DOCKER_HOST=unix://$DOCKER_SOCK
@@ -428,7 +459,7 @@ case $cmd in
     for c in "${COMPONENTS[@]}"; do
       if "status_$c"; then state=up; else state=down; fi
       case $c in
-        rabbitmq) endpoint="amqp://127.0.0.1:$RABBITMQ_PORT  http://127.0.0.1:$RABBITMQ_MGMT_PORT"; file=$LOGS/rabbitmq/ ;;
+        rabbitmq) endpoint="amqp://127.0.0.1:$RABBITMQ_PORT  amqps://127.0.0.1:$RABBITMQ_TLS_PORT  http://127.0.0.1:$RABBITMQ_MGMT_PORT"; file=$LOGS/rabbitmq/ ;;
         docker) endpoint="unix://$DOCKER_SOCK"; file=$LOGS/dockerd.log ;;
         snmpd) endpoint="udp://127.0.0.1:$SNMPD_PORT"; file=$LOGS/snmpd.log ;;
         prometheus) endpoint="http://127.0.0.1:$PROMETHEUS_PORT"; file=$LOGS/prometheus.log ;;
