@@ -286,6 +286,8 @@ release_docker_run() {
   return "$released"
 }
 
+# --no-new-privileges: swarm services cannot ask for it (docker stack deploy drops security_opt), so every node's
+# dockerd sets it for every container it starts, as the README's prerequisites ask of a production node.
 start_docker() {
   ensure_dirs
   make_docker_tls
@@ -298,6 +300,7 @@ start_docker() {
       --host "unix://$DOCKER_SOCK" --host "tcp://127.0.0.1:$DOCKER_TLS_PORT" --tlsverify \
       --tlscacert "$DOCKER_TLS/ca.pem" --tlscert "$DOCKER_TLS/server-cert.pem" --tlskey "$DOCKER_TLS/server-key.pem" \
       --data-root "$STATE/docker/data" --exec-root "$DOCKER_RUN/exec" \
+      --no-new-privileges \
       --pidfile "$RUN/dockerd.pid" >"$LOGS/dockerd.log" 2>&1 </dev/null &
     wait_for dockerd "$LOGS/dockerd.log" 60 docker_cli info
   fi
