@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Json;
 using PretixOps.TestSupport;
 
 namespace PretixOps.Integration.Tests;
@@ -60,6 +61,41 @@ public sealed class BrokerTlsTests
 
         Assert.True(refused is not null, ingest.ToString());
         Assert.Contains("Messaging:CaFile", refused, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Opsctl_reaches_the_broker_over_amqps_with_its_CA_file_and_says_why_when_it_does_not_trust_it()
+    {
+        await Infrastructure.RequireBrokerAsync();
+        var queue = $"itest-tls-{Guid.NewGuid():N}_error";
+        using var management = Infrastructure.Management();
+        using (var created = await management.PutAsJsonAsync(new Uri($"queues/%2F/{queue}", UriKind.Relative), new { durable = false, auto_delete = false }))
+        {
+            created.EnsureSuccessStatusCode();
+        }
+        var state = Directory.CreateTempSubdirectory("opsctl-tls-").FullName;
+        using var other = TestCa.Create("Not the broker's CA");
+        try
+        {
+            var environment = Opsctl.Environment(state);
+            // amqps://, its port given; the management API stays where it is (plain HTTP on loopback).
+            environment["OPSCTL_BROKER"] = $"amqps://{Infrastructure.RabbitUser}@localhost:{Infrastructure.RabbitTlsPort}/";
+            environment["OPSCTL_CA_FILE"] = Infrastructure.TlsCaFile;
+            var trusted = await Opsctl.RunAsync(environment, "dlq", "list", "--json");
+            environment["OPSCTL_CA_FILE"] = other.CertificateFile;
+            var refused = await Opsctl.RunAsync(environment, "dlq", "list", "--json");
+
+            Assert.True(trusted.ExitCode == 0, trusted.Output);
+            Assert.Contains(queue, trusted.Output, StringComparison.Ordinal);
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Contains("TLS refused", refused.Output, StringComparison.Ordinal);
+            Assert.Contains($"does not chain to the CA in {other.CertificateFile}", refused.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await Infrastructure.DeleteQueueAsync(queue);
+            Directory.Delete(state, recursive: true);
+        }
     }
 
     private static ServiceProcess StartIngest(string? caFile) => ServiceProcess.Start("AlertIngest", new Dictionary<string, string?>
