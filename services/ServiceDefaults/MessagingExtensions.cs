@@ -1,12 +1,16 @@
+using System.Net.Security;
 using System.Reflection;
+using System.Security.Authentication;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using PretixOps.Tls;
 
 namespace PretixOps.ServiceDefaults;
 
-public static class MessagingExtensions
+public static partial class MessagingExtensions
 {
     /// <summary>
     /// MassTransit 8 over RabbitMQ from the <c>Messaging</c> section: kebab-case endpoints named by convention,
@@ -44,6 +48,19 @@ public static class MessagingExtensions
                     host.Password(options.ResolvePassword());
                     host.PublisherConfirmation = true;
                     host.Heartbeat(options.Heartbeat);
+                    if (options.UseTls)
+                    {
+                        var logger = context.GetRequiredService<ILogger<MessagingOptions>>();
+                        host.UseSsl(ssl =>
+                        {
+                            // Never empty: MassTransit would then accept a certificate for any name.
+                            ssl.ServerName = string.IsNullOrWhiteSpace(options.ServerName) ? options.Host : options.ServerName;
+                            ssl.Protocol = SslProtocols.Tls12 | SslProtocols.Tls13;
+                            // Always a callback of ours: MassTransit's default accepts a certificate that chains to nothing.
+                            ssl.CertificateValidationCallback = BrokerCertificateCheck(options, reason => LogBrokerRefused(logger, reason));
+                        });
+                    }
+
                     if (options.ClusterNodes.Count > 0)
                     {
                         host.UseCluster(cluster =>
@@ -78,4 +95,26 @@ public static class MessagingExtensions
         });
         return builder;
     }
+
+    private static RemoteCertificateValidationCallback BrokerCertificateCheck(MessagingOptions options, Action<string> refused)
+    {
+        if (!string.IsNullOrWhiteSpace(options.CaFile))
+        {
+            return CertificateAuthority.Load(options.CaFile).Callback(refused);
+        }
+
+        return (_, _, _, errors) =>
+        {
+            if (errors == SslPolicyErrors.None)
+            {
+                return true;
+            }
+
+            refused($"its certificate does not pass the system's trust store ({errors}); set {MessagingOptions.Section}:{nameof(MessagingOptions.CaFile)} to the broker's CA");
+            return false;
+        };
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The broker was refused over TLS: {Reason}")]
+    private static partial void LogBrokerRefused(ILogger logger, string reason);
 }

@@ -67,6 +67,22 @@ public sealed class MessagingOptions : IValidatableObject
             return colon < 0 ? (n, Port) : (n[..colon], int.Parse(n[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture));
         })];
 
+    /// <summary>
+    /// <c>amqps</c>: TLS to every node (with <see cref="Port"/> the broker's TLS listener, 5671 by convention). The
+    /// broker's certificate must chain to <see cref="CaFile"/> (else to the system's store) and carry
+    /// <see cref="ServerName"/>.
+    /// </summary>
+    public bool UseTls { get; set; }
+
+    /// <summary>The CA (PEM) the broker's certificate must chain to; the only trust root when set.</summary>
+    public string? CaFile { get; set; }
+
+    /// <summary>
+    /// The name the broker's certificate must carry, <see cref="Host"/> when not set. One name for every node of a
+    /// cluster: give the nodes one certificate that carries all their names (or this one).
+    /// </summary>
+    public string? ServerName { get; set; }
+
     public string ResolvePassword() =>
         Secrets.Resolve(Password, PasswordFile)
         ?? throw new InvalidOperationException("Messaging:Password is not set.");
@@ -76,6 +92,19 @@ public sealed class MessagingOptions : IValidatableObject
         if (Secrets.Problem(nameof(Password), Password, PasswordFile) is { } problem)
         {
             yield return new ValidationResult(problem, [nameof(Password)]);
+        }
+
+        if (!UseTls && (!string.IsNullOrWhiteSpace(CaFile) || !string.IsNullOrWhiteSpace(ServerName)))
+        {
+            // A CA without TLS would be a silent fall-back to plain AMQP.
+            yield return new ValidationResult(
+                $"is set but {nameof(UseTls)} is not: set {nameof(UseTls)}=true for amqps, or remove it.",
+                [string.IsNullOrWhiteSpace(CaFile) ? nameof(ServerName) : nameof(CaFile)]);
+        }
+
+        if (Tls.CertificateAuthority.Problem(nameof(CaFile), CaFile) is { } caProblem)
+        {
+            yield return new ValidationResult(caProblem, [nameof(CaFile)]);
         }
 
         foreach (var node in ClusterNodes.Where(n => !IsNodeAddress(n)))

@@ -12,7 +12,7 @@ using Serilog;
 
 namespace PretixOps.ServiceDefaults;
 
-/// <summary>What every service has: structured logs, traces, <c>/metrics</c>, health endpoints, problem details, graceful shutdown.</summary>
+/// <summary>What every service has: HTTPS when configured, structured logs, traces, <c>/metrics</c>, health endpoints, problem details, graceful shutdown.</summary>
 public static class ServiceDefaultsExtensions
 {
     public const string LiveTag = "live";
@@ -30,7 +30,9 @@ public static class ServiceDefaultsExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(service);
 
-        builder.WebHost.UseUrls(ServiceUrls.Resolve(builder.Configuration, service));
+        var urls = ServiceUrls.Resolve(builder.Configuration, service);
+        builder.WebHost.UseUrls(urls);
+        builder.AddServiceTls(urls);
         builder.Services.AddSingleton(service);
         builder.Services.AddSerilog((provider, logger) =>
             ServiceLogging.Configure(logger, builder.Configuration, service).ReadFrom.Services(provider),

@@ -81,7 +81,8 @@ public sealed class DeployConfigTests
             .Seq("receivers").Cast<YamlMappingNode>().Single(r => r.Str("name") == "alert-ingest");
         var webhook = (YamlMappingNode)receiver.Seq("webhook_configs").Single();
 
-        Assert.Equal("http://alert-ingest:5104/v1/alerts/alertmanager", webhook.Str("url"));
+        Assert.Equal("https://alert-ingest:5104/v1/alerts/alertmanager", webhook.Str("url"));
+        Assert.Equal("/run/secrets/pretixops_tls_ca", webhook.Map("http_config").Map("tls_config").Str("ca_file"));
         Assert.Equal("true", webhook.Str("send_resolved"));
         var auth = webhook.Map("http_config").Map("basic_auth");
         Assert.Equal("alertmanager", auth.Str("username"));
@@ -153,7 +154,8 @@ public sealed class DeployConfigTests
             .Seq("contactPoints").Cast<YamlMappingNode>().Single();
         var settings = ((YamlMappingNode)contactPoint.Seq("receivers").Single()).Map("settings");
 
-        Assert.Equal("http://alert-ingest:5104/v1/alerts/grafana", settings.Str("url"));
+        Assert.Equal("https://alert-ingest:5104/v1/alerts/grafana", settings.Str("url"));
+        Assert.Equal("$__file{/run/secrets/pretixops_tls_ca}", settings.Map("tlsConfig").Str("caCertificate"));
         Assert.Equal("Bearer", settings.Str("authorization_scheme"));
         Assert.Equal("$__file{/run/secrets/grafana_webhook_token}", settings.Str("authorization_credentials"));
         var hmac = settings.Map("hmacConfig");

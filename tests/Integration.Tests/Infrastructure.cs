@@ -18,6 +18,12 @@ internal static class Infrastructure
     public static string RabbitUser => Get("PRETIXOPS_RABBITMQ_USER");
     public static string RabbitManagementPort => Get("PRETIXOPS_RABBITMQ_MGMT_PORT");
     public static string RabbitPasswordFile => Get("PRETIXOPS_RABBITMQ_PASSWORD_FILE");
+    public static int RabbitTlsPort => int.Parse(Get("PRETIXOPS_RABBITMQ_TLS_PORT"), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The local CA (deploy/local/infra.sh) and the certificate it issued for localhost and 127.0.0.1.</summary>
+    public static string TlsCaFile => Get("PRETIXOPS_TLS_CA_FILE");
+    public static string TlsCertificateFile => Get("PRETIXOPS_TLS_CERT_FILE");
+    public static string TlsKeyFile => Get("PRETIXOPS_TLS_KEY_FILE");
     public static string DockerHost => Get("PRETIXOPS_DOCKER_HOST");
     public static string DockerTlsHost => Get("PRETIXOPS_DOCKER_TLS_HOST");
     public static string DockerTlsDir => Get("PRETIXOPS_DOCKER_TLS_DIR");

@@ -33,7 +33,14 @@ internal sealed class ServiceProcess : IAsyncDisposable
         Folder = folder;
         _process = process;
         BaseAddress = baseAddress;
-        Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        // Over HTTPS (a test gave Tls__CertificateFile: the local CA's server certificate) the client trusts that CA alone.
+        var handler = new SocketsHttpHandler();
+        if (baseAddress.Scheme == Uri.UriSchemeHttps)
+        {
+            handler.SslOptions.RemoteCertificateValidationCallback = PretixOps.Tls.CertificateAuthority.Load(Infrastructure.TlsCaFile).Callback(_ => { });
+        }
+
+        Http = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
         Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
     }
 
@@ -63,6 +70,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
 
         var listen = port ?? Ports.Free();
+        var scheme = overrides?.GetValueOrDefault("Tls__CertificateFile") is null ? "http" : "https";
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -71,7 +79,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         };
         start.ArgumentList.Add(dll);
         start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{listen}");
+        start.ArgumentList.Add($"{scheme}://127.0.0.1:{listen}");
         var folder = Directory.CreateTempSubdirectory($"pretixops-{project}-").FullName;
         foreach (var (key, value) in Infrastructure.MessagingEnvironment())
         {
@@ -110,7 +118,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = start };
-        var service = new ServiceProcess(project, process, new Uri($"http://127.0.0.1:{listen}/"), folder);
+        var service = new ServiceProcess(project, process, new Uri($"{scheme}://127.0.0.1:{listen}/"), folder);
         process.OutputDataReceived += (_, e) => service.Capture(e.Data);
         process.ErrorDataReceived += (_, e) => service.Capture(e.Data);
         service._queue = project switch

@@ -204,6 +204,9 @@ public sealed partial class StackDeployTests(StackDeployTests.StackDeployment st
             "pretix_db_password", "repmgr_password", "pgpool_admin_password", "redis_password", "elastic_password", "kibana_password",
         ];
 
+        /// <summary>Certificates and keys, made by a CA of the test's own: what the brokers and AlertIngest serve, and what every client trusts.</summary>
+        private static readonly string[] TlsSecrets = ["pretixops_tls_ca", "rabbitmq_tls_cert", "rabbitmq_tls_key", "alert_ingest_tls_cert", "alert_ingest_tls_key"];
+
         public DockerClient Docker { get; } = new DockerClientConfiguration(new Uri(Infrastructure.DockerHost)).CreateClient();
 
         public YamlMappingNode Rendered { get; private set; } = null!;
@@ -241,6 +244,17 @@ public sealed partial class StackDeployTests(StackDeployTests.StackDeployment st
                     Data = System.Text.Encoding.UTF8.GetBytes(Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24))),
                 });
                 SecretIds[secret] = created.ID;
+            }
+            using (var ca = TestCa.Create("pretixops stack test CA"))
+            {
+                var broker = ca.Issue("rabbitmq", "rabbitmq-1", "rabbitmq-2", "rabbitmq-3");
+                var ingest = ca.Issue("alert-ingest", "alert-ingest", "localhost", "127.0.0.1");
+                string[] files = [ca.CertificateFile, broker.CertificateFile, broker.KeyFile, ingest.CertificateFile, ingest.KeyFile];
+                foreach (var (secret, file) in TlsSecrets.Zip(files))
+                {
+                    var created = await Docker.Secrets.CreateAsync(new SecretSpec { Name = secret, Data = await File.ReadAllBytesAsync(file) });
+                    SecretIds[secret] = created.ID;
+                }
             }
             // The stack pins its quorum members and monitoring by node label; one node carries them all here.
             var node = (await Docker.Swarm.ListNodesAsync()).Single();
@@ -387,7 +401,7 @@ public sealed partial class StackDeployTests(StackDeployTests.StackDeployment st
                 TimeSpan.FromMinutes(1));
             foreach (var secret in await Docker.Secrets.ListAsync())
             {
-                if (Secrets.Contains(secret.Spec.Name))
+                if (Secrets.Contains(secret.Spec.Name) || TlsSecrets.Contains(secret.Spec.Name))
                 {
                     await Docker.Secrets.DeleteAsync(secret.ID);
                 }

@@ -25,11 +25,18 @@ public sealed class FakeScaler : IAsyncDisposable
     public IReadOnlyList<Request> Requests => [.. _requests];
 
     /// <param name="answer">What to answer a request; it may set headers on the response (a Link, say) first.</param>
-    public static async Task<FakeScaler> StartAsync(Func<Request, HttpResponse, IResult> answer)
+    /// <param name="https">A certificate to serve HTTPS with (PEM files), else plain HTTP.</param>
+    public static async Task<FakeScaler> StartAsync(Func<Request, HttpResponse, IResult> answer, PretixOps.TestSupport.TestCa.Issued? https = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls(https is null ? "http://127.0.0.1:0" : "https://127.0.0.1:0");
+        if (https is not null)
+        {
+            builder.WebHost.UseKestrelHttpsConfiguration();
+            var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(https.CertificateFile, https.KeyFile);
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(o => o.ServerCertificate = certificate));
+        }
         var fake = new FakeScaler(builder.Build());
         fake._app.Run(async context =>
         {

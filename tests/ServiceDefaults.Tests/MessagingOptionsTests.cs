@@ -50,6 +50,24 @@ public sealed class MessagingOptionsTests : IDisposable
         Assert.True(options.Value.QuorumQueues);
     }
 
+    [Theory]
+    [InlineData("no-such-file", "Messaging:CaFile: CaFile names a file that does not exist")]
+    [InlineData("not-pem", "Messaging:CaFile: CaFile: ")]
+    [InlineData("without-tls", "Messaging:CaFile: is set but UseTls is not")]
+    public void A_CA_file_that_cannot_be_used_is_refused_naming_it(string case_, string expected)
+    {
+        var file = case_ == "no-such-file" ? _secretFile + ".gone" : _secretFile;
+        File.WriteAllText(_secretFile, "not a certificate");
+        var failure = Failure(new()
+        {
+            ["Messaging:Password"] = "x",
+            ["Messaging:UseTls"] = case_ == "without-tls" ? "false" : "true",
+            ["Messaging:CaFile"] = file,
+        });
+
+        Assert.StartsWith(expected, failure, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_missing_password_is_refused_naming_both_ways_to_give_it()
     {

@@ -14,7 +14,7 @@ namespace PretixOps.Opsctl;
 public sealed record OpsctlConfig(string Path, IReadOnlyDictionary<string, string> Values)
 {
     /// <summary>The keys, as <c>make up</c> writes them (deploy/local/opsctl.sh) and the README lists them.</summary>
-    public static readonly string[] Keys = ["broker", "passwordFile", "management", "scaler", "registration", "tokenFile", "stateDirectory"];
+    public static readonly string[] Keys = ["broker", "passwordFile", "management", "scaler", "registration", "tokenFile", "stateDirectory", "caFile"];
 
     /// <summary>Where a value came from, for an error: "scaler in config file /root/.config/opsctl/config.json".</summary>
     public string Source(string key) => $"{key} in config file {Path}";

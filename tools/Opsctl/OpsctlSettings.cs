@@ -5,14 +5,19 @@ namespace PretixOps.Opsctl;
 /// the config file (<see cref="OpsctlConfig"/>), a default.
 /// <list type="table">
 /// <item><term>broker</term><description><c>--broker</c>, <c>$OPSCTL_BROKER</c>, <c>broker</c>, else the services'
-/// own <c>Messaging__Host</c>/<c>Port</c>/<c>VirtualHost</c>/<c>Username</c> (so opsctl works inside a service's
-/// container, which has no config file), else <c>amqp://guest@localhost:5672/</c>.</description></item>
+/// own <c>Messaging__Host</c>/<c>Port</c>/<c>VirtualHost</c>/<c>Username</c>/<c>UseTls</c> (so opsctl works inside a
+/// service's container, which has no config file), else <c>amqp://guest@localhost:5672/</c>. <c>amqps://</c> is AMQP
+/// over TLS (port 5671 unless given).</description></item>
+/// <item><term>CA file</term><description><c>--ca-file</c>, <c>$OPSCTL_CA_FILE</c>, <c>caFile</c>,
+/// <c>$Messaging__CaFile</c>: the CA (PEM) that the certificates of every TLS server opsctl reaches (amqps, https) must
+/// chain to, instead of the system's store.</description></item>
 /// <item><term>password</term><description><c>--password-file</c>, <c>$OPSCTL_PASSWORD_FILE</c>,
 /// <c>$OPSCTL_PASSWORD</c>, <c>passwordFile</c>, <c>$Messaging__PasswordFile</c>, <c>$Messaging__Password</c>.</description></item>
 /// <item><term>token</term><description><c>--token-file</c>, <c>$OPSCTL_TOKEN_FILE</c>, <c>$OPSCTL_TOKEN</c>,
 /// <c>tokenFile</c>.</description></item>
 /// <item><term>management, scaler, registration</term><description>flag, variable, key, else
-/// <c>http://&lt;broker host&gt;:15672</c>, <c>http://localhost:5105</c>, <c>http://localhost:5101</c>.</description></item>
+/// <c>http://&lt;broker host&gt;:15672</c> (<c>https://…:15671</c> with amqps), <c>http://localhost:5105</c>,
+/// <c>http://localhost:5101</c>. Each may be <c>https://</c>.</description></item>
 /// <item><term>state directory</term><description><c>$OPSCTL_STATE_DIR</c>, <c>stateDirectory</c>,
 /// <c>$XDG_STATE_HOME/opsctl</c> (<c>~/.local/state/opsctl</c>).</description></item>
 /// </list>
@@ -30,10 +35,12 @@ public sealed record OpsctlSettings(
     Uri Scaler,
     Uri Registration,
     string? Token,
-    string StateDirectory)
+    string StateDirectory,
+    bool BrokerTls,
+    ServerTrust Trust)
 {
     public sealed record Flags(string? Broker, string? PasswordFile, string? Management, string? Scaler, string? Registration,
-        string? TokenFile, string? ConfigFile);
+        string? TokenFile, string? ConfigFile, string? CaFile = null);
 
     /// <summary>A value and where it came from: <c>--scaler</c>, <c>$OPSCTL_SCALER</c>, or a key of the config file.</summary>
     private sealed record Setting(string Value, string Source)
@@ -60,14 +67,16 @@ public sealed record OpsctlSettings(
         int port;
         string vhost;
         string user;
+        bool tls;
         if (brokerSetting is not null)
         {
-            if (!Uri.TryCreate(brokerSetting.Value, UriKind.Absolute, out var broker) || broker.Scheme != "amqp")
+            if (!Uri.TryCreate(brokerSetting.Value, UriKind.Absolute, out var broker) || broker.Scheme is not ("amqp" or "amqps"))
             {
-                throw new OpsctlException($"{brokerSetting.Source} must look like amqp://user@host:5672/vhost.");
+                throw new OpsctlException($"{brokerSetting.Source} must look like amqp://user@host:5672/vhost (or amqps://user@host:5671/vhost).");
             }
             host = broker.Host;
-            port = broker.IsDefaultPort || broker.Port < 0 ? 5672 : broker.Port;
+            tls = broker.Scheme == "amqps";
+            port = broker.IsDefaultPort || broker.Port < 0 ? (tls ? 5671 : 5672) : broker.Port;
             vhost = broker.AbsolutePath.Length > 1 ? Uri.UnescapeDataString(broker.AbsolutePath[1..]) : "/";
             user = broker.UserInfo.Length > 0 ? Uri.UnescapeDataString(broker.UserInfo.Split(':')[0]) : "guest";
             if (broker.UserInfo.Contains(':', StringComparison.Ordinal))
@@ -81,7 +90,11 @@ public sealed record OpsctlSettings(
             port = int.TryParse(environment("Messaging__Port"), out var p) ? p : 5672;
             vhost = environment("Messaging__VirtualHost") ?? "/";
             user = environment("Messaging__Username") ?? "guest";
+            tls = string.Equals(environment("Messaging__UseTls"), "true", StringComparison.OrdinalIgnoreCase);
         }
+
+        var caFile = Flag(flags.CaFile, "--ca-file") ?? Variable("OPSCTL_CA_FILE") ?? Key("caFile", isPath: true) ?? Variable("Messaging__CaFile");
+        var trust = new ServerTrust(caFile?.Value, caFile?.Source ?? "");
 
         var password = Secret(Flag(flags.PasswordFile, "--password-file") ?? Variable("OPSCTL_PASSWORD_FILE"), Variable("OPSCTL_PASSWORD"),
             Key("passwordFile", isPath: true) ?? Variable("Messaging__PasswordFile"), "password file") ?? environment("Messaging__Password");
@@ -89,13 +102,16 @@ public sealed record OpsctlSettings(
             Key("tokenFile", isPath: true), "token file");
 
         return new OpsctlSettings(host, port, vhost, user, password,
-            Url(Flag(flags.Management, "--management") ?? Variable("OPSCTL_MANAGEMENT") ?? Key("management") ?? new($"http://{host}:15672", "--management")),
+            Url(Flag(flags.Management, "--management") ?? Variable("OPSCTL_MANAGEMENT") ?? Key("management")
+                ?? new(tls ? $"https://{host}:15671" : $"http://{host}:15672", "--management")),
             Url(Flag(flags.Scaler, "--scaler") ?? Variable("OPSCTL_SCALER") ?? Key("scaler") ?? new("http://localhost:5105", "--scaler")),
             Url(Flag(flags.Registration, "--registration") ?? Variable("OPSCTL_REGISTRATION") ?? Key("registration") ?? new("http://localhost:5101", "--registration")),
             token,
             environment("OPSCTL_STATE_DIR") ?? Key("stateDirectory", isPath: true)?.Value ?? Path.Combine(
                 environment("XDG_STATE_HOME") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state"),
-                "opsctl"));
+                "opsctl"),
+            tls,
+            trust);
     }
 
     /// <summary>A connection to the broker, or one readable line saying why not.</summary>
@@ -109,6 +125,13 @@ public sealed record OpsctlSettings(
             UserName = Username,
             Password = Password ?? "guest",
             ClientProvidedName = "opsctl",
+            Ssl = new RabbitMQ.Client.SslOption
+            {
+                Enabled = BrokerTls,
+                ServerName = BrokerHost,
+                Version = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
+                CertificateValidationCallback = Trust.Callback,
+            },
         };
         try
         {
@@ -116,14 +139,15 @@ public sealed record OpsctlSettings(
         }
         catch (RabbitMQ.Client.Exceptions.BrokerUnreachableException e)
         {
-            throw new OpsctlException($"cannot reach RabbitMQ at {BrokerHost}:{BrokerPort} as {Username}: {e.InnerException?.Message ?? e.Message}", e);
+            throw new OpsctlException($"cannot reach RabbitMQ at {BrokerHost}:{BrokerPort} as {Username}: {Trust.Describe(e.InnerException ?? e)}", e);
         }
     }
 
     /// <summary>What the settings say, for <c>--verbose</c>: never a secret, only whether one is set.</summary>
     public override string ToString() =>
-        $"broker amqp://{Username}@{BrokerHost}:{BrokerPort}/{Uri.EscapeDataString(VirtualHost)} (password {(Password is null ? "not set" : "set")}), " +
-        $"management {Management}, scaler {Scaler}, registration {Registration} (token {(Token is null ? "not set" : "set")})";
+        $"broker {(BrokerTls ? "amqps" : "amqp")}://{Username}@{BrokerHost}:{BrokerPort}/{Uri.EscapeDataString(VirtualHost)} (password {(Password is null ? "not set" : "set")}), " +
+        $"management {Management}, scaler {Scaler}, registration {Registration} (token {(Token is null ? "not set" : "set")}), " +
+        $"{(Trust.CaFile is null ? "TLS trusts the system's store" : $"TLS trusts the CA in {Trust.CaFile}")}";
 
     /// <summary>
     /// A secret: from the file the operator named (flag, variable), else the variable that holds it, else the file the

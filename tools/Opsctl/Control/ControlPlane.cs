@@ -27,7 +27,7 @@ public sealed partial class ControlPlane(OpsctlSettings settings) : IDisposable
     private static readonly JsonSerializerOptions Body = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     // Each request carries its own deadline: a scale waits as long as the operator asked the Scaler to wait.
-    private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan };
+    private readonly HttpClient _http = new(settings.Trust.Handler()) { Timeout = Timeout.InfiniteTimeSpan };
 
     /// <summary><c>GET /v1/services</c>: every service the policy names.</summary>
     public async Task<Answer<IReadOnlyList<ServiceStatus>>> ServicesAsync(CancellationToken cancellationToken) =>
@@ -181,7 +181,7 @@ public sealed partial class ControlPlane(OpsctlSettings settings) : IDisposable
         }
         catch (HttpRequestException e)
         {
-            throw new OpsctlException($"{name} at {origin} did not answer: {e.Message}", e);
+            throw new OpsctlException($"{name} at {origin} did not answer: {settings.Trust.Describe(e)}", e);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {

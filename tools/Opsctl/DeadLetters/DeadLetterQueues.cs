@@ -48,7 +48,7 @@ public sealed class DeadLetterQueues : IAsyncDisposable
         }
         catch (HttpRequestException e)
         {
-            throw new OpsctlException($"the management API at {_settings.Management} did not list the queues: {e.Message}", e);
+            throw new OpsctlException($"the management API at {_settings.Management} did not list the queues: {_settings.Trust.Describe(e)}", e);
         }
         var names = queues.EnumerateArray().Select(q => q.GetProperty("name").GetString() ?? "").Where(IsDeadLetterQueue)
             .Order(StringComparer.Ordinal).ToList();
@@ -232,7 +232,7 @@ public sealed class DeadLetterQueues : IAsyncDisposable
         }
         catch (HttpRequestException e)
         {
-            throw new OpsctlException($"the management API did not describe queue '{destination}': {e.Message}", e);
+            throw new OpsctlException($"the management API did not describe queue '{destination}': {_settings.Trust.Describe(e)}", e);
         }
         var arguments = queue.TryGetProperty("arguments", out var a) && a.ValueKind == JsonValueKind.Object
             ? a.EnumerateObject().Select(p => p.Name).ToList() : [];
@@ -344,7 +344,7 @@ public sealed class DeadLetterQueues : IAsyncDisposable
     /// <summary>The management API, with the broker user's credentials.</summary>
     private HttpClient Management()
     {
-        var http = new HttpClient { BaseAddress = _settings.Management, Timeout = TimeSpan.FromSeconds(30) };
+        var http = new HttpClient(_settings.Trust.Handler()) { BaseAddress = _settings.Management, Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
             Convert.ToBase64String(Encoding.UTF8.GetBytes($"{_settings.Username}:{_settings.Password}")));
         return http;
