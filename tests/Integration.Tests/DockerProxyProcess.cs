@@ -85,9 +85,9 @@ internal sealed partial class DockerProxyProcess : IAsyncDisposable
                     await docker.System.PingAsync();
                     return true;
                 }
-                catch (HttpRequestException) when (!process.HasExited)
+                catch (HttpRequestException)
                 {
-                    return false;
+                    return false; // not listening yet, or exited: the log below says which
                 }
             },
             up => up || process.HasExited);
