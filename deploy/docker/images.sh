@@ -2,13 +2,14 @@
 # The images of the stack that can be made on a machine without a container registry, for the local
 # swarm (`make images`, `make test`):
 #
-#   images.sh build     the runtime base, RabbitMQ, and the five PretixOps service images
+#   images.sh build     the runtime base, RabbitMQ, HAProxy, and the five PretixOps service images
 #   images.sh list      what is built, with the cache key of each
 #
 # Nothing can be pulled here, so the base images are root file systems made with debootstrap from Debian's
 # packages and imported (`docker import`): pretixops/dotnet-aspnet (Debian minbase plus this machine's
 # ASP.NET Core runtime, standing in for mcr.microsoft.com/dotnet/aspnet) and pretixops/rabbitmq (Debian's
-# rabbitmq-server, standing in for the official rabbitmq image). The services are published on the host
+# rabbitmq-server, standing in for the official rabbitmq image) and pretixops/haproxy (Debian's haproxy, for
+# docker-proxy, standing in for the official haproxy image). The services are published on the host
 # and built with deploy/docker/service.Dockerfile (PUBLISH=context).
 #
 # Building is slow and the dockerd of a fresh clone starts empty, so every image is also kept as a
@@ -30,6 +31,7 @@ SERVICES=(registration:Registration:5101 discovery-writer:DiscoveryWriter:5102 s
   alert-ingest:AlertIngest:5104 scaler:Scaler:5105)
 RUNTIME_IMAGE=pretixops/dotnet-aspnet:10.0-local
 RABBITMQ_IMAGE=pretixops/rabbitmq:local
+HAPROXY_IMAGE=pretixops/haproxy:local
 
 log() { printf '[images] %s\n' "$*" >&2; }
 die() { printf '[images] error: %s\n' "$*" >&2; exit 1; }
@@ -55,7 +57,7 @@ have_image() { # NAME KEY
   "$DOCKER" load -i "$CACHE/$key.tar" >/dev/null
 }
 
-# Keeps one archive per kind (runtime-, rabbitmq-, services-): older inputs are not coming back.
+# Keeps one archive per kind (runtime-, rabbitmq-, haproxy-, services-): older inputs are not coming back.
 save_image() { # KEY NAME...
   local key=$1 old; shift
   "$DOCKER" save "$@" >"$CACHE/$key.tar.tmp" && mv "$CACHE/$key.tar.tmp" "$CACHE/$key.tar"
@@ -144,6 +146,21 @@ build_rabbitmq() {
     --change 'ENV RABBITMQ_CONFIG_FILES=/etc/rabbitmq/conf.d'
 }
 
+# --- HAProxy -----------------------------------------------------------------------------------
+
+# Debian's package as it is; the stack gives the command and the configuration (docker-proxy). bash stays: the
+# stack's health checks use its /dev/tcp.
+prepare_haproxy() { :; }
+
+build_haproxy() {
+  local key
+  key=haproxy-$( (echo "$SUITE"; declare -f prepare_haproxy import_rootfs) | hash_of)
+  have_image "$HAPROXY_IMAGE" "$key" && return 0
+  log "building $HAPROXY_IMAGE"
+  import_rootfs "$HAPROXY_IMAGE" "$key" prepare_haproxy haproxy \
+    --change 'CMD ["haproxy", "-db", "-f", "/etc/haproxy/haproxy.cfg"]'
+}
+
 # --- the five services -------------------------------------------------------------------------
 
 # Everything that goes into a service image: the tracked sources and build files, and the runtime base.
@@ -203,6 +220,7 @@ case ${1:-} in
     start=$SECONDS
     build_runtime
     build_rabbitmq
+    build_haproxy
     build_services
     log "images ready in $((SECONDS - start)) s (cache: $CACHE)"
     ;;

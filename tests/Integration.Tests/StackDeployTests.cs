@@ -10,7 +10,8 @@ namespace PretixOps.Integration.Tests;
 /// <summary>
 /// docker-stack.yml deployed with `docker stack deploy` on the local swarm manager, once for the class. No registry is
 /// reachable, so third-party images cannot be pulled: for those the specs are asserted, not their tasks. The control
-/// plane runs for real from the images `make images` built (the five services, and RabbitMQ from Debian's package).
+/// plane runs for real from the images `make images` built (the five services, RabbitMQ from Debian's package, and
+/// docker-proxy from Debian's haproxy).
 /// </summary>
 public sealed partial class StackDeployTests(StackDeployTests.StackDeployment stack) : IClassFixture<StackDeployTests.StackDeployment>
 {
@@ -41,7 +42,7 @@ public sealed partial class StackDeployTests(StackDeployTests.StackDeployment st
                 (spec.TaskTemplate.ContainerSpec.Secrets ?? []).Select(s => s.SecretName).Order(StringComparer.Ordinal));
         }
         Assert.Equal(
-            ["backend", "control", "frontend", "logging", "monitoring"],
+            ["backend", "control", "docker-api", "frontend", "logging", "monitoring"],
             stack.NetworkNames.Values.Select(n => n[(StackDeployment.Name.Length + 1)..]).Order(StringComparer.Ordinal));
     }
 
@@ -110,6 +111,42 @@ public sealed partial class StackDeployTests(StackDeployTests.StackDeployment st
 
         Assert.Single(replicas, r => r.GetProperty("leader").GetBoolean());
         Assert.Single(replicas.Select(r => r.GetProperty("leaderInstance").GetString()).Distinct());
+    }
+
+    [Fact]
+    public async Task The_scalers_reach_docker_only_through_docker_proxy_as_their_own_user_and_anything_off_its_list_is_refused()
+    {
+        var containers = await stack.Docker.WithLabelAsync($"com.docker.swarm.service.name={StackDeployment.Name}_scaler", ("status", "running"));
+        Assert.Equal(2, containers.Count);
+
+        foreach (var container in containers)
+        {
+            // The status inspects the service there and then: Docker answered, through the proxy, the Scaler's only way.
+            var answer = await Eventually.ValueAsync(
+                () => Cli.DockerAsync("exec", container.ID, "opsctl", "status", "pretix_web", "--json"),
+                result => result.ExitCode == 0 && DockerUp(result.Output));
+            Assert.True(answer.ExitCode == 0 && DockerUp(answer.Output), answer.Output);
+
+            var self = await Cli.DockerAsync("exec", container.ID, "bash", "-c", "id -u; test -e /var/run/docker.sock && echo socket || echo no socket");
+            Assert.Equal(["1654", "no socket"], self.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+            var refused = await Cli.DockerAsync("exec", container.ID, "bash", "-c",
+                "exec 3<>/dev/tcp/docker-proxy/2375 && printf 'POST /containers/create HTTP/1.0\\r\\nContent-Length: 0\\r\\n\\r\\n' >&3 && head -n 1 <&3");
+            Assert.Contains(" 403 ", refused.Output, StringComparison.Ordinal);
+        }
+
+        static bool DockerUp(string json)
+        {
+            try
+            {
+                using var status = JsonDocument.Parse(json);
+                return status.RootElement.GetProperty("docker").GetProperty("up").GetBoolean();
+            }
+            catch (JsonException)
+            {
+                return false;
+            }
+        }
     }
 
     [GeneratedRegex("\"connection_name\",\"([^\"]*)\"")]
@@ -197,6 +234,11 @@ public sealed partial class StackDeployTests(StackDeployTests.StackDeployment st
     {
         public const string Name = "pretixops-itest";
 
+        private const string HaproxyImage = "pretixops/haproxy:local";
+
+        /// <summary>What runs for real: the control plane, its broker, and the Scaler's way to Docker.</summary>
+        private static readonly string[] Running = [.. StackFileTests.ControlPlane, "rabbitmq-1", "rabbitmq-2", "rabbitmq-3", "docker-proxy"];
+
         private static readonly string[] Secrets =
         [
             "rabbitmq_password", "rabbitmq_erlang_cookie", "api_token", "operator_token", "alertmanager_webhook_password", "grafana_webhook_token",
@@ -223,12 +265,14 @@ public sealed partial class StackDeployTests(StackDeployTests.StackDeployment st
             ["DOCKER_HOST"] = Infrastructure.DockerHost,
             // The stand-ins `make images` built, and the local dockerd's socket for the Scaler.
             ["RABBITMQ_IMAGE"] = "pretixops/rabbitmq:local",
+            ["HAPROXY_IMAGE"] = HaproxyImage,
+            // docker-proxy's, the only mount of it.
             ["DOCKER_SOCKET"] = new Uri(Infrastructure.DockerHost).LocalPath,
         };
 
         public async Task InitializeAsync()
         {
-            foreach (var image in StackFileTests.ControlPlane.Select(s => $"pretixops/{s}:latest").Append("pretixops/rabbitmq:local"))
+            foreach (var image in StackFileTests.ControlPlane.Select(s => $"pretixops/{s}:latest").Append("pretixops/rabbitmq:local").Append(HaproxyImage))
             {
                 if ((await Cli.DockerAsync("image", "inspect", image)).ExitCode != 0)
                 {
@@ -297,7 +341,7 @@ public sealed partial class StackDeployTests(StackDeployTests.StackDeployment st
             }
 
             // Their images cannot be pulled here: scaled to nothing, they stop retrying on a two-core machine.
-            var control = StackFileTests.ControlPlane.Concat(["rabbitmq-1", "rabbitmq-2", "rabbitmq-3"]).Select(s => $"{Name}_{s}").ToHashSet();
+            var control = Running.Select(s => $"{Name}_{s}").ToHashSet();
             foreach (var service in await StackServicesAsync())
             {
                 if (!control.Contains(service.Spec.Name) && service.Spec.Mode.Replicated is not null)
@@ -311,7 +355,7 @@ public sealed partial class StackDeployTests(StackDeployTests.StackDeployment st
             }
 
             // The cluster forms (node 1 first, then the others join it) and the services connect: a few minutes here.
-            foreach (var name in StackFileTests.ControlPlane.Concat(["rabbitmq-1", "rabbitmq-2", "rabbitmq-3"]))
+            foreach (var name in Running)
             {
                 var wanted = name.StartsWith("rabbitmq", StringComparison.Ordinal) ? 1 : 2;
                 await Eventually.ValueAsync(() => HealthyTasksAsync(name), healthy => healthy == wanted, TimeSpan.FromMinutes(6));

@@ -22,7 +22,7 @@ public sealed partial class StackFileTests
 
         Assert.Equal(
             [
-                "alert-ingest", "alertmanager", "discovery-writer", "elasticsearch", "elasticsearch-setup", "grafana", "haproxy", "kibana",
+                "alert-ingest", "alertmanager", "discovery-writer", "docker-proxy", "elasticsearch", "elasticsearch-setup", "grafana", "haproxy", "kibana",
                 "logstash", "nginx", "nginx-log-exporter", "pg-1", "pg-2", "pg-3", "pgpool", "postgres-exporter", "prometheus",
                 "rabbitmq-1", "rabbitmq-2", "rabbitmq-3", "redis-exporter", "redis-master", "redisslave", "registration", "scaler",
                 "sentinel-1", "sentinel-2", "sentinel-3", "snmp-poller", "web",
@@ -57,14 +57,46 @@ public sealed partial class StackFileTests
     }
 
     [Fact]
-    public async Task Only_the_scaler_gets_the_docker_socket_and_only_on_managers()
+    public async Task Only_docker_proxy_mounts_the_docker_socket_read_only_and_only_on_managers()
     {
         var services = await RenderAsync();
 
         var withSocket = services.Where(s => s.Value.ToString().Contains("docker.sock", StringComparison.Ordinal)).Select(s => s.Key);
 
-        Assert.Equal(["scaler"], withSocket);
-        Assert.Contains("node.role == manager", Constraints(services["scaler"]));
+        Assert.Equal(["docker-proxy"], withSocket);
+        var proxy = services["docker-proxy"];
+        Assert.Contains("node.role == manager", Constraints(proxy));
+        var mount = Assert.Single(((YamlSequenceNode)proxy["volumes"]).Children.Cast<YamlMappingNode>());
+        Assert.Equal("true", Scalar(mount, "read_only"));
+        // No capability, nothing written: what is left of root is the socket's owner's access.
+        Assert.Equal(["ALL"], ((YamlSequenceNode)proxy["cap_drop"]).Children.Select(c => ((YamlScalarNode)c).Value));
+        Assert.Equal("true", Scalar(proxy, "read_only"));
+        // It runs the allow-list the tests run (DockerProxyTests), from the one file.
+        var config = Assert.Single(((YamlSequenceNode)proxy["configs"]).Children.Cast<YamlMappingNode>());
+        var file = Scalar((YamlMappingNode)(await RenderRootAsync())["configs"], Scalar(config, "source")!, "file");
+        Assert.Equal(RepositoryPaths.Combine("deploy", "docker-proxy", "haproxy.cfg"), file);
+        Assert.Contains(Scalar(config, "target")!, ((YamlSequenceNode)proxy["entrypoint"]).Children.Select(c => ((YamlScalarNode)c).Value));
+    }
+
+    [Fact]
+    public async Task The_scaler_reaches_docker_only_through_docker_proxy_on_a_network_of_their_own_and_not_as_root()
+    {
+        var root = await RenderRootAsync();
+        var services = Services(root).ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
+        var scaler = services["scaler"];
+
+        Assert.False(scaler.Children.ContainsKey("volumes"), "the scaler mounts something");
+        Assert.False(scaler.Children.ContainsKey("user"), "the scaler sets a user: it runs as its image's own, never root");
+        // The address the Scaler is given is where the proxy listens by default (haproxy.cfg's bind).
+        var dockerHost = new Uri(Scalar((YamlMappingNode)scaler["environment"], "Scaler__DockerHost")!);
+        Assert.Equal(("tcp", "docker-proxy"), (dockerHost.Scheme, dockerHost.Host));
+        var bind = ProxyBind().Match(await File.ReadAllTextAsync(RepositoryPaths.Combine("deploy", "docker-proxy", "haproxy.cfg")));
+        Assert.True(bind.Success, "no default bind in deploy/docker-proxy/haproxy.cfg");
+        Assert.Equal(bind.Groups["port"].Value, dockerHost.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.Equal(["docker-proxy", "scaler"], services.Where(s => Networks(s.Value).Contains("docker-api")).Select(s => s.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(["docker-api"], Networks(services["docker-proxy"]));
+        Assert.Equal("true", Scalar((YamlMappingNode)root["networks"], "docker-api", "internal"));
     }
 
     [Fact]
@@ -124,7 +156,7 @@ public sealed partial class StackFileTests
             Assert.Equal(3, Replicas(three[name]));
             Assert.Equal(2, Replicas(byDefault[name]));
         }
-        foreach (var name in ControlPlane.Concat(["pgpool", "alertmanager", "postgres-exporter", "redis-exporter", "nginx-log-exporter"]))
+        foreach (var name in ControlPlane.Concat(["docker-proxy", "pgpool", "alertmanager", "postgres-exporter", "redis-exporter", "nginx-log-exporter"]))
         {
             Assert.True(Replicas(byDefault[name]) >= 2, $"{name} has fewer than two replicas");
         }
@@ -149,7 +181,8 @@ public sealed partial class StackFileTests
         Assert.Equal(["backend", "frontend", "monitoring"], Networks(services["web"]));
         Assert.Equal(["backend", "monitoring"], Networks(services["pg-1"]));
         Assert.Equal(["control", "monitoring"], Networks(services["rabbitmq-1"]));
-        Assert.All(ControlPlane, name => Assert.Equal(["control", "monitoring"], Networks(services[name])));
+        Assert.All(ControlPlane.Where(n => n != "scaler"), name => Assert.Equal(["control", "monitoring"], Networks(services[name])));
+        Assert.Equal(["control", "docker-api", "monitoring"], Networks(services["scaler"]));
         Assert.Equal(["logging"], Networks(services["elasticsearch"]));
         // Nothing of the Pretix tier reaches the broker, and the public proxy reaches no database.
         Assert.All(Workloads, name => Assert.DoesNotContain("control", Networks(services[name])));
@@ -228,6 +261,9 @@ public sealed partial class StackFileTests
         }
         return (current as YamlScalarNode)?.Value;
     }
+
+    [GeneratedRegex("bind\\s+\"\\$\\{DOCKER_PROXY_BIND-:(?<port>[0-9]+)\\}\"")]
+    private static partial Regex ProxyBind();
 
     [GeneratedRegex("(PASSWORD|PASS|TOKEN|TOKENS|SECRET|COOKIE|HMAC|COMMUNITY|CREDENTIALS)(_FILE|__FILE|FILE)?$", RegexOptions.IgnoreCase)]
     private static partial Regex SecretName();
