@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -21,6 +22,7 @@ public static class RequestLimits
             kestrel.Limits.MaxRequestBodySize = limits.Value.MaxRequestBodyBytes);
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.MaxDepth = RequestLimitOptions.JsonMaxDepth);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<RequestLimitOptions>>((limiter, limits) =>
         {
             var (perCredential, perAddress) = (limits.Value.PerCredentialPerMinute, limits.Value.PerAddressPerMinute);

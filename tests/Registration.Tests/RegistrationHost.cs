@@ -43,7 +43,13 @@ public sealed class RegistrationHost : IAsyncLifetime
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
         {
             host.UseSetting("Messaging:Password", "not-a-real-secret");
-            host.UseSetting("Auth:Tokens:0", Token);
+            // The test token may register anything anywhere; RegistrationScopeTests hold narrower credentials to their scope.
+            host.UseSetting("Auth:Credentials:0:Name", "test-all");
+            host.UseSetting("Auth:Credentials:0:Token", Token);
+            host.UseSetting("Auth:Credentials:0:Roles:0", "read");
+            host.UseSetting("Auth:Credentials:0:Roles:1", "register");
+            host.UseSetting("Auth:Credentials:0:Roles:2", "register-any-address");
+            host.UseSetting("Auth:Credentials:0:Services:0", "*");
             foreach (var (key, value) in _settings)
             {
                 host.UseSetting(key, value);
