@@ -21,16 +21,18 @@ public sealed class AccessPolicy
     private readonly TokenSet _tokens;
     private readonly IReadOnlyList<IPNetwork> _allowed;
     private readonly ILogger _logger;
+    private readonly TimeProvider _clock;
     private readonly Lock _reload = new();
     private CredentialTable _credentials;
     private DateTime _fileWritten;
     private long _nextCheck;
 
-    public AccessPolicy(IOptions<AccessOptions> options, ILogger<AccessPolicy>? logger = null)
+    public AccessPolicy(IOptions<AccessOptions> options, ILogger<AccessPolicy>? logger = null, TimeProvider? clock = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
         _logger = logger ?? NullLogger<AccessPolicy>.Instance;
+        _clock = clock ?? TimeProvider.System;
         _tokens = new TokenSet(_options.ResolveTokens());
         _fileWritten = WrittenAt();
         _credentials = _options.Table().Table;
@@ -85,14 +87,14 @@ public sealed class AccessPolicy
 
     private CredentialTable Credentials()
     {
-        if (string.IsNullOrWhiteSpace(_options.CredentialsFile) || Environment.TickCount64 < Volatile.Read(ref _nextCheck))
+        if (string.IsNullOrWhiteSpace(_options.CredentialsFile) || _clock.GetUtcNow().UtcTicks < Volatile.Read(ref _nextCheck))
         {
             return Volatile.Read(ref _credentials);
         }
 
         lock (_reload)
         {
-            _nextCheck = Environment.TickCount64 + (long)ReloadCheck.TotalMilliseconds;
+            Volatile.Write(ref _nextCheck, (_clock.GetUtcNow() + ReloadCheck).UtcTicks);
             var written = WrittenAt();
             if (written != _fileWritten)
             {
