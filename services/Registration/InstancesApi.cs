@@ -9,7 +9,7 @@ namespace PretixOps.Registration;
 
 /// <summary>
 /// <c>/v1/instances</c>: register (and renew) and deregister take a credential with the role <c>register</c>, for its
-/// own services only (<see cref="RegistrationScope"/>); listing takes any token.
+/// own services only (<see cref="RegistrationScope"/>); listing takes the role <c>read</c> (a shared token has it).
 /// </summary>
 public static class InstancesApi
 {
@@ -18,7 +18,7 @@ public static class InstancesApi
         var group = app.MapGroup("/v1/instances");
         group.MapPost("", RegisterAsync).RequireRole(Roles.Register);
         group.MapDelete("/{instanceId}", DeregisterAsync).RequireRole(Roles.Register);
-        group.MapGet("", ListAsync).RequireAccess();
+        group.MapGet("", ListAsync).RequireRole(Roles.Read);
         return app;
     }
 
