@@ -20,6 +20,8 @@ public sealed class RegistrationCredentialsTests : IAsyncLifetime
     private static readonly string WebNext = Token("web-next");
 
     private readonly string _folder = Directory.CreateTempSubdirectory("pretixops-credentials-").FullName;
+    private readonly string _job = $"creds{Guid.NewGuid():N}"[..16];
+    private Discovery _discovery = null!;
     private ServiceProcess _registration = null!;
     private string _node = null!;
 
@@ -27,30 +29,30 @@ public sealed class RegistrationCredentialsTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await Infrastructure.RequireBrokerAsync();
         using var docker = new DockerClientConfiguration(new Uri(Infrastructure.DockerHost)).CreateClient();
         _node = (await docker.Swarm.ListNodesAsync()).First().Description.Hostname;
         await File.WriteAllLinesAsync(CredentialsFile, [Entry("pretix_web", Web), Entry("pretix_web", WebNext)]);
-        _registration = ServiceProcess.Start("Registration", new Dictionary<string, string?>
+        // With a DiscoveryWriter: a registration is accepted once routed to a reader.
+        _discovery = await Discovery.StartAsync(new Dictionary<string, string?>
         {
             ["Auth__CredentialsFile"] = CredentialsFile,
             ["Registration__DockerHost"] = Infrastructure.DockerHost,
             ["Limits__PerCredentialPerMinute"] = "6",
             ["Limits__MaxRequestBodyBytes"] = "4096",
         });
-        Assert.Equal(HttpStatusCode.OK, await _registration.StatusWhenAsync("/healthz/ready", HttpStatusCode.OK));
+        _registration = _discovery.Registration;
     }
 
     public async Task DisposeAsync()
     {
-        await _registration.DisposeAsync();
+        await _discovery.DisposeAsync();
         Directory.Delete(_folder, recursive: true);
     }
 
     [Fact]
     public async Task A_workload_credential_registers_its_own_service_on_a_swarm_node_and_is_refused_everything_else()
     {
-        var own = await PostAsync(Web, $$"""{"service":"pretix_web","slot":1,"node":"{{_node}}"}""");
+        var own = await PostAsync(Web, $$"""{"service":"pretix_web","slot":1,"node":"{{_node}}","exporters":[{"job":"{{_job}}","port":9100}]}""");
         var rotated = await PostAsync(WebNext, """{"service":"pretix_web","slot":2}""");
         var otherService = await PostAsync(Web, """{"service":"pretix_pgpool","slot":1}""");
         var otherAddress = await PostAsync(WebNext, """{"service":"pretix_web","slot":3,"address":"10.9.9.9"}""");
@@ -61,6 +63,7 @@ public sealed class RegistrationCredentialsTests : IAsyncLifetime
         Assert.Equal((HttpStatusCode.Forbidden, "register-own-address"), (otherAddress.Status, otherAddress.Body.GetProperty("rule").GetString()));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, unknownNode.Status);
         Assert.True(unknownNode.Body.GetProperty("errors").TryGetProperty("node", out _), unknownNode.Body.ToString());
+        Assert.Equal(["pretix_web.1"], await _discovery.InstanceIdsWhenAsync(_job, ids => ids.Count > 0));
     }
 
     [Fact]
