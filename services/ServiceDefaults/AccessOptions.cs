@@ -4,11 +4,11 @@ namespace PretixOps.ServiceDefaults;
 
 /// <summary>
 /// The <c>Auth</c> section: who may call a service's protected endpoints. Shared bearer tokens come from the
-/// environment (<c>Auth__Tokens__0</c>, …) or from a file with one token a line (a Docker secret); they may read and
-/// do what the service's first version allowed. A named credential (<c>Auth:Credentials</c>) carries an identity and
+/// environment (<c>Auth__Tokens__0</c>, …) or from a file with one token a line (a Docker secret); they read, and
+/// nothing else (<see cref="Caller.Shared"/>). A named credential (<c>Auth:Credentials</c>) carries an identity and
 /// roles: what changes the controller's state (pause, resume, dry run, scale) takes the <c>operate</c> role, and the
 /// record names the credential, not whatever the caller typed. <c>Auth:CredentialsFile</c> holds more credentials (a
-/// JSON array, see <see cref="ServiceDefaults.CredentialsFile"/>), read again when it changes.
+/// JSON array or JSON lines of hashed tokens, see <see cref="ServiceDefaults.CredentialsFile"/>), read again when it changes.
 /// </summary>
 public sealed class AccessOptions : IValidatableObject
 {
@@ -23,7 +23,7 @@ public sealed class AccessOptions : IValidatableObject
 
     public List<Credential> Credentials { get; set; } = [];
 
-    /// <summary>A JSON array of credentials (a Docker secret); read again when it changes.</summary>
+    /// <summary>A file of credentials (a Docker secret), see <see cref="ServiceDefaults.CredentialsFile"/>; read again when it changes.</summary>
     public string? CredentialsFile { get; set; }
 
     /// <summary>CIDRs callers must come from, even with a valid token. Empty: any network.</summary>
