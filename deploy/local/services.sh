@@ -28,6 +28,7 @@ up() {
   [[ -s $STATE/secrets/operator_token ]] || (umask 077; openssl rand -hex 24 >"$STATE/secrets/operator_token")
   local operator=(Auth__Credentials__0__Name=operator Auth__Credentials__0__TokenFile="$STATE/secrets/operator_token")
   write_opsctl_config
+  write_credentials
   log "building ($CONFIGURATION)"
   dotnet build "$ROOT/Microservices.sln" -c "$CONFIGURATION" -v quiet -nologo >"$LOGS/build.log" 2>&1 \
     || { tail -n 40 "$LOGS/build.log" >&2; exit 1; }
@@ -38,7 +39,9 @@ up() {
     log "starting $name on 127.0.0.1:$port"
     local extra=()
     case $name in
-      registration) extra=(ConfigFile="$ROOT/deploy/registration/report-exporters.json" "${operator[@]}" Auth__Credentials__0__Roles__0=read) ;;
+      # Registration knows the workloads' credentials by their hashes only; the shared token is not one of them.
+      registration) extra=(ConfigFile="$ROOT/deploy/registration/report-exporters.json" "${operator[@]}" Auth__Credentials__0__Roles__0=read
+        Auth__TokensFile= Auth__CredentialsFile="$STATE/secrets/credentials.json" Registration__DockerHost="$PRETIXOPS_DOCKER_HOST") ;;
       discovery-writer) extra=(DiscoveryWriter__OutputDirectory="$STATE/sd"
         DiscoveryWriter__StateDirectory="$STATE/discovery-writer" DiscoveryWriter__InstanceName=local) ;;
       # The shipped policy, with the demo's pretix_web turning in seconds rather than minutes (`make demo`), and
@@ -101,6 +104,21 @@ write_opsctl_config() {
 }
 JSON
   mv "$STATE/opsctl.json.tmp" "$STATE/opsctl.json"
+}
+
+# Registration's credentials file: the local workloads (the demo's pretix_web, on this machine's swarm) register with
+# the api_token, which may register pretix_web at the address it calls from and nothing else. Only its SHA-256 is
+# written: the file holds no token. Rewritten on every start, so a new api_token is taken at once.
+write_credentials() {
+  local hash
+  hash=$(tr -d '\r\n' <"$STATE/secrets/api_token" | sha256sum | cut -d' ' -f1)
+  (umask 077; cat >"$STATE/secrets/credentials.json.tmp" <<JSON
+[
+  {"name": "local-workloads", "sha256": "$hash", "roles": ["register"], "services": ["pretix_web"]}
+]
+JSON
+  )
+  mv "$STATE/secrets/credentials.json.tmp" "$STATE/secrets/credentials.json"
 }
 
 # TEXT as the inside of a JSON string: a path may hold a backslash or a quote.

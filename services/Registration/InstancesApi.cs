@@ -7,15 +7,18 @@ using PretixOps.ServiceDefaults;
 
 namespace PretixOps.Registration;
 
-/// <summary><c>/v1/instances</c>: register (and renew), deregister, list. Every call needs a bearer token.</summary>
+/// <summary>
+/// <c>/v1/instances</c>: register (and renew) and deregister take a credential with the role <c>register</c>, for its
+/// own services only (<see cref="RegistrationScope"/>); listing takes the role <c>read</c> (a shared token has it).
+/// </summary>
 public static class InstancesApi
 {
     public static IEndpointRouteBuilder MapInstancesApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/instances").RequireAccess();
-        group.MapPost("", RegisterAsync);
-        group.MapDelete("/{instanceId}", DeregisterAsync);
-        group.MapGet("", ListAsync);
+        var group = app.MapGroup("/v1/instances");
+        group.MapPost("", RegisterAsync).RequireRole(Roles.Register);
+        group.MapDelete("/{instanceId}", DeregisterAsync).RequireRole(Roles.Register);
+        group.MapGet("", ListAsync).RequireRole(Roles.Read);
         return app;
     }
 
@@ -27,6 +30,12 @@ public static class InstancesApi
         {
             RegistrationIntake.CountRejected("v1");
             return body.Error;
+        }
+
+        if (RegistrationScope.Check(Caller.Of(context), body.Value!, context.Connection.RemoteIpAddress) is { } refused)
+        {
+            RegistrationIntake.CountRejected("v1");
+            return refused;
         }
 
         var outcome = await intake.AcceptAsync(body.Value!, context.Connection.RemoteIpAddress, "v1", cancellationToken);
@@ -49,6 +58,12 @@ public static class InstancesApi
         if (!violations.IsEmpty)
         {
             return Problems.Validation(violations.ByField());
+        }
+
+        // A task id alone does not say its service: only a credential that may register any service may withdraw one.
+        if (RegistrationScope.ServiceRefusal(Caller.Of(context), message.Service.Length == 0 ? Credential.AnyService : message.Service) is { } refused)
+        {
+            return refused;
         }
 
         if (!await intake.WithdrawAsync(message, "v1-delete", cancellationToken))

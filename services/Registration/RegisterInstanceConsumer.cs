@@ -17,8 +17,11 @@ public sealed class RegisterInstanceConsumer(RegistrationIntake intake) : IConsu
         var outcome = await intake.AcceptAsync(context.Message, caller: null, "amqp", context.CancellationToken);
         switch (outcome.Result)
         {
-            case RegistrationIntake.Result.Rejected:
+            case RegistrationIntake.Result.Rejected or RegistrationIntake.Result.UnknownNode:
                 throw new InvalidRegistrationException(outcome.Errors);
+            case RegistrationIntake.Result.NodesUnreadable:
+                // Docker did not answer: the bus's retries try again, and the error queue keeps it if Docker stays away.
+                throw new InvalidOperationException($"The swarm's node list could not be read to check {context.Message.Node}.");
             case RegistrationIntake.Result.Unavailable:
                 // Not the message's fault: retried, and unacknowledged meanwhile, so it is not lost.
                 throw new RegistrationNotConfirmedException(outcome.Registration!.InstanceId);

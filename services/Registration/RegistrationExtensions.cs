@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using PretixOps.Contracts;
 using PretixOps.ServiceDefaults;
@@ -15,6 +16,8 @@ public static class RegistrationExtensions
         builder.Services.AddConfirmedPublisher(RegistrationIntake.PublishSeconds,
             provider => provider.GetRequiredService<IOptions<RegistrationOptions>>().Value.PublishTimeout);
         builder.Services.AddScoped<RegistrationIntake>();
+        builder.Services.AddSingleton<ISwarmNodes, SwarmNodes>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.AddMessaging(bus =>
         {
             bus.AddConsumer<RegisterInstanceConsumer, RegisterInstanceConsumerDefinition>();

@@ -13,7 +13,8 @@ namespace PretixOps.Registration;
 /// <see cref="InstanceRegistered"/> with the broker's confirm, and counts the outcome by door. A door only maps its
 /// input to a <see cref="RegisterInstance"/>, and the <see cref="Outcome"/> to its own answer.
 /// </summary>
-public sealed class RegistrationIntake(ConfirmedPublisher publisher, IOptions<RegistrationOptions> options, ILogger<RegistrationIntake> logger)
+public sealed class RegistrationIntake(
+    ConfirmedPublisher publisher, ISwarmNodes nodes, IOptions<RegistrationOptions> options, ILogger<RegistrationIntake> logger)
 {
     /// <summary>The largest body an HTTP door reads.</summary>
     public const long MaxBodyBytes = 64 * 1024;
@@ -35,6 +36,12 @@ public sealed class RegistrationIntake(ConfirmedPublisher publisher, IOptions<Re
 
         /// <summary>Valid, but the broker did not confirm it in time: not accepted, to be sent again.</summary>
         Unavailable,
+
+        /// <summary>Its <c>node</c> is not one of the swarm's nodes; <see cref="Outcome.Errors"/> names the field.</summary>
+        UnknownNode,
+
+        /// <summary>Its <c>node</c> could not be checked: the Docker API did not answer. Not accepted, to be sent again.</summary>
+        NodesUnreadable,
     }
 
     public sealed record Outcome(Result Result, InstanceRegistered? Registration, IReadOnlyDictionary<string, string[]> Errors);
@@ -50,6 +57,30 @@ public sealed class RegistrationIntake(ConfirmedPublisher publisher, IOptions<Re
         {
             CountRejected(door);
             return new Outcome(Result.Rejected, null, checkedRequest.Errors);
+        }
+
+        if (registration.Node is { } node && nodes.Checks)
+        {
+            bool known;
+            try
+            {
+                known = await nodes.IsKnownAsync(node, cancellationToken);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or Docker.DotNet.DockerApiException or IOException or TimeoutException)
+            {
+                logger.LogWarning("The swarm's node list could not be read to check {Node}: {Error}", node, ex.Message);
+                Outcomes.WithLabels(door, "unavailable").Inc();
+                return new Outcome(Result.NodesUnreadable, registration, checkedRequest.Errors);
+            }
+
+            if (!known)
+            {
+                CountRejected(door);
+                return new Outcome(Result.UnknownNode, null, new Dictionary<string, string[]>
+                {
+                    ["node"] = [$"'{node}' is not a node of the swarm (Registration:DockerHost lists its nodes)."],
+                });
+            }
         }
 
         if (!await PublishAsync(registration, door, cancellationToken))

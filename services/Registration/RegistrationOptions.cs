@@ -23,8 +23,24 @@ public sealed class RegistrationOptions : IValidatableObject
 
     public ReportFormatOptions ReportFormat { get; set; } = new();
 
+    /// <summary>
+    /// The Docker API (<c>unix:///var/run/docker.sock</c>, or the socket proxy's <c>tcp://host:port</c>) whose swarm
+    /// nodes a registration's <c>node</c> must be one of. Unset: node names are not checked.
+    /// </summary>
+    public string? DockerHost { get; set; }
+
+    /// <summary>How long the node list is held before it is read again.</summary>
+    [Range(1, 3600)]
+    public int NodeCacheSeconds { get; set; } = 30;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (DockerHost is not null
+            && (!Uri.TryCreate(DockerHost, UriKind.Absolute, out var docker) || docker.Scheme is not ("unix" or "tcp" or "http")))
+        {
+            yield return new ValidationResult("must be unix:///path/to/docker.sock or tcp://host:port.", [nameof(DockerHost)]);
+        }
+
         foreach (var problem in Networks.Validate(ReportFormat.AllowedNetworks, "ReportFormat:AllowedNetworks"))
         {
             yield return problem;

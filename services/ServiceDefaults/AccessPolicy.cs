@@ -1,6 +1,7 @@
 using System.Net;
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace PretixOps.ServiceDefaults;
@@ -9,19 +10,33 @@ namespace PretixOps.ServiceDefaults;
 /// Bearer-token access with an optional network allowlist: no or wrong token is 401 with
 /// <c>WWW-Authenticate</c>; a right token from a network outside the allowlist is 403; a token without the role an
 /// endpoint takes is 403, naming the role. The caller's identity (<see cref="Caller"/>) is what the credential says.
+/// A changed credentials file is read again on the next request (at most once a second); a file that cannot be used
+/// is logged and the credentials in force stay, so a botched edit locks nobody out.
 /// </summary>
 public sealed class AccessPolicy
 {
-    private readonly TokenSet _tokens;
-    private readonly IReadOnlyList<(byte[] Hash, Caller Caller)> _credentials;
-    private readonly IReadOnlyList<IPNetwork> _allowed;
+    private static readonly TimeSpan ReloadCheck = TimeSpan.FromSeconds(1);
 
-    public AccessPolicy(IOptions<AccessOptions> options)
+    private readonly AccessOptions _options;
+    private readonly TokenSet _tokens;
+    private readonly IReadOnlyList<IPNetwork> _allowed;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _clock;
+    private readonly Lock _reload = new();
+    private CredentialTable _credentials;
+    private DateTime _fileWritten;
+    private long _nextCheck;
+
+    public AccessPolicy(IOptions<AccessOptions> options, ILogger<AccessPolicy>? logger = null, TimeProvider? clock = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _tokens = new TokenSet(options.Value.ResolveTokens());
-        _credentials = [.. options.Value.Credentials.Select(c => (TokenSet.Hash(c.ResolveToken()), new Caller(c.Name!, c.Roles.ToHashSet(StringComparer.Ordinal))))];
-        _allowed = Networks.Parse(options.Value.AllowedNetworks);
+        _options = options.Value;
+        _logger = logger ?? NullLogger<AccessPolicy>.Instance;
+        _clock = clock ?? TimeProvider.System;
+        _tokens = new TokenSet(_options.ResolveTokens());
+        _fileWritten = WrittenAt();
+        _credentials = _options.Table().Table;
+        _allowed = Networks.Parse(_options.AllowedNetworks);
     }
 
     public IResult? Check(HttpContext context, string? role = null)
@@ -56,8 +71,10 @@ public sealed class AccessPolicy
         return null;
     }
 
-    private Caller? Authenticate(string header)
+    /// <summary>The caller a bearer <c>Authorization</c> header names, or null (no header, or a token nobody holds).</summary>
+    public Caller? Authenticate(string header)
     {
+        ArgumentNullException.ThrowIfNull(header);
         const string scheme = "Bearer ";
         if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
         {
@@ -65,17 +82,40 @@ public sealed class AccessPolicy
         }
 
         var presented = header[scheme.Length..].Trim();
-        var hash = TokenSet.Hash(presented);
-        // Every credential is compared, in constant time, so which one matched does not leak through timing.
-        Caller? found = null;
-        foreach (var (known, caller) in _credentials)
+        return Credentials().Find(TokenSet.Hash(presented)) ?? (_tokens.Contains(presented) ? Caller.Shared : null);
+    }
+
+    private CredentialTable Credentials()
+    {
+        if (string.IsNullOrWhiteSpace(_options.CredentialsFile) || _clock.GetUtcNow().UtcTicks < Volatile.Read(ref _nextCheck))
         {
-            if (CryptographicOperations.FixedTimeEquals(known, hash))
+            return Volatile.Read(ref _credentials);
+        }
+
+        lock (_reload)
+        {
+            Volatile.Write(ref _nextCheck, (_clock.GetUtcNow() + ReloadCheck).UtcTicks);
+            var written = WrittenAt();
+            if (written != _fileWritten)
             {
-                found = caller;
+                _fileWritten = written;
+                var (table, problems) = _options.Table();
+                if (problems.Count == 0)
+                {
+                    Volatile.Write(ref _credentials, table);
+                    _logger.LogInformation("Read {File} again: {Count} credentials in force", _options.CredentialsFile, table.Count);
+                }
+                else
+                {
+                    _logger.LogError("{File} changed but cannot be used, the credentials in force stay: {Problems}", _options.CredentialsFile,
+                        string.Join("; ", problems.Select(p => $"{p.Field}: {p.Problem}")));
+                }
             }
         }
 
-        return found ?? (_tokens.Contains(presented) ? Caller.Shared : null);
+        return Volatile.Read(ref _credentials);
     }
+
+    private DateTime WrittenAt() =>
+        string.IsNullOrWhiteSpace(_options.CredentialsFile) ? default : File.GetLastWriteTimeUtc(_options.CredentialsFile);
 }

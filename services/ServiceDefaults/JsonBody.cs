@@ -16,7 +16,7 @@ public static class JsonBody
         PropertyNameCaseInsensitive = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         NumberHandling = JsonNumberHandling.Strict,
-        MaxDepth = 32,
+        MaxDepth = RequestLimitOptions.JsonMaxDepth,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
     };
 

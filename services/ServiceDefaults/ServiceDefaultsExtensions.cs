@@ -44,6 +44,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
 
         builder.Services.AddProblemDetails();
+        builder.Services.AddRequestLimits();
         builder.Services.AddValidatedOptions<TrustedProxyOptions>(TrustedProxyOptions.Section);
         builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<TrustedProxyOptions>>((forwarded, proxies) =>
         {
@@ -71,6 +72,7 @@ public static class ServiceDefaultsExtensions
         app.UseForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRateLimiter();
         app.UseHttpMetrics(options => options.ReduceStatusCodeCardinality());
 
         if (app.Services.GetServices<IMetricsSource>().Any())

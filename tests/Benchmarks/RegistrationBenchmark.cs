@@ -45,7 +45,15 @@ internal static partial class RegistrationBenchmark
             ["DiscoveryWriter__InstanceName"] = instance,
             ["Log__Format"] = "json",
         });
-        var registration = await Machine.StartServiceAsync("Registration", new Dictionary<string, string> { ["Auth__Tokens__0"] = Token });
+        // Registering takes a credential with the role register.
+        var registration = await Machine.StartServiceAsync("Registration", new Dictionary<string, string>
+        {
+            ["Auth__Credentials__0__Name"] = "bench",
+            ["Auth__Credentials__0__Token"] = Token,
+            ["Auth__Credentials__0__Roles__0"] = "register",
+            ["Auth__Credentials__0__Roles__1"] = "register-any-address",
+            ["Auth__Credentials__0__Services__0"] = "*",
+        });
         try
         {
             var file = Path.Combine(folder, "sd", Job + ".json");

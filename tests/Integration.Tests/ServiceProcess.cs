@@ -15,13 +15,16 @@ internal sealed class ServiceProcess : IAsyncDisposable
     public static readonly string Configuration =
         typeof(ServiceProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
 
-    /// <summary>The shared bearer token every service started here accepts.</summary>
+    /// <summary>The shared bearer token every service started here accepts (at Registration, the credential <see cref="WorkloadsName"/>).</summary>
     public const string Token = "itest-token-0123456789abcdef";
 
     /// <summary>A named credential with the role operate: what pause, resume, dry run and scale take, and the name records show.</summary>
     public const string OperatorToken = "itest-operator-0123456789abcdef";
 
     public const string OperatorName = "itest-operator";
+
+    /// <summary>What <see cref="Token"/> is at Registration: a credential that registers anything, anywhere.</summary>
+    public const string WorkloadsName = "itest-workloads";
 
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
@@ -86,7 +89,26 @@ internal sealed class ServiceProcess : IAsyncDisposable
             start.Environment[key] = value;
         }
 
-        start.Environment["Auth__Tokens__0"] = Token;
+        if (project == "Registration")
+        {
+            // Registering takes a named credential with the role register: at Registration the test token is one that
+            // may register any service at any address (RegistrationCredentialsTests holds narrower ones to their scope).
+            start.Environment["Auth__Credentials__1__Name"] = WorkloadsName;
+            start.Environment["Auth__Credentials__1__Token"] = Token;
+            start.Environment["Auth__Credentials__1__Roles__0"] = "read";
+            start.Environment["Auth__Credentials__1__Roles__1"] = "register";
+            start.Environment["Auth__Credentials__1__Roles__2"] = "register-any-address";
+            start.Environment["Auth__Credentials__1__Services__0"] = "*";
+        }
+        else
+        {
+            start.Environment["Auth__Tokens__0"] = Token;
+        }
+
+        // Floods of registrations and alerts from one address are what many of these tests send; the limits themselves
+        // are tested where they are turned on (RequestLimitsTests, RegistrationCredentialsTests).
+        start.Environment["Limits__PerCredentialPerMinute"] = "0";
+        start.Environment["Limits__PerAddressPerMinute"] = "0";
         start.Environment["Auth__Credentials__0__Name"] = OperatorName;
         start.Environment["Auth__Credentials__0__Token"] = OperatorToken;
         start.Environment["Auth__Credentials__0__Roles__0"] = "read";

@@ -187,9 +187,9 @@ public sealed partial class StackDeployTests(StackDeployTests.StackDeployment st
                         }],
                         Secrets = [new SecretReference
                         {
-                            SecretID = stack.SecretIds["api_token"],
-                            SecretName = "api_token",
-                            File = new SecretReferenceFileTarget { Name = "api_token", UID = "0", GID = "0", Mode = Convert.ToUInt32("444", 8) },
+                            SecretID = stack.SecretIds[StackDeployment.WorkloadTokenSecret],
+                            SecretName = StackDeployment.WorkloadTokenSecret,
+                            File = new SecretReferenceFileTarget { Name = "registration_token", UID = "0", GID = "0", Mode = Convert.ToUInt32("444", 8) },
                         }],
                     },
                     Networks = [new NetworkAttachmentConfig { Target = $"{StackDeployment.Name}_monitoring" }],
@@ -244,10 +244,16 @@ public sealed partial class StackDeployTests(StackDeployTests.StackDeployment st
             "rabbitmq_password", "rabbitmq_erlang_cookie", "api_token", "operator_token", "alertmanager_webhook_password", "grafana_webhook_token",
             "grafana_webhook_hmac", "grafana_admin_password", "snmp_community", "pretix_cfg", "pretix_metrics_password", "postgres_password",
             "pretix_db_password", "repmgr_password", "pgpool_admin_password", "redis_password", "elastic_password", "kibana_password",
+            "registration_credentials", "discovery_token", WorkloadTokenSecret, .. StackFileTests.Workloads.Select(w => $"registration_token_{w}"),
         ];
 
         /// <summary>Certificates and keys, made by a CA of the test's own: what the brokers and AlertIngest serve, and what every client trusts.</summary>
         private static readonly string[] TlsSecrets = ["pretixops_tls_ca", "rabbitmq_tls_cert", "rabbitmq_tls_key", "alert_ingest_tls_cert", "alert_ingest_tls_key"];
+
+        /// <summary>The registration credential of the test's own workloads: it may register any service (their names are made up per test).</summary>
+        public const string WorkloadTokenSecret = "itest_workload_token";
+
+        private readonly string _workloadToken = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
 
         public DockerClient Docker { get; } = new DockerClientConfiguration(new Uri(Infrastructure.DockerHost)).CreateClient();
 
@@ -285,7 +291,13 @@ public sealed partial class StackDeployTests(StackDeployTests.StackDeployment st
                 var created = await Docker.Secrets.CreateAsync(new SecretSpec
                 {
                     Name = secret,
-                    Data = System.Text.Encoding.UTF8.GetBytes(Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24))),
+                    Data = System.Text.Encoding.UTF8.GetBytes(secret switch
+                    {
+                        WorkloadTokenSecret => _workloadToken,
+                        // Registration's credentials file: the test workload's token by its hash only, as an operator issues it.
+                        "registration_credentials" => $$"""[{"name":"itest-workloads","sha256":"{{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(_workloadToken)))}}","roles":["register"],"services":["*"]}]""",
+                        _ => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)),
+                    }),
                 });
                 SecretIds[secret] = created.ID;
             }

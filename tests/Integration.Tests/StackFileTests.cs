@@ -203,9 +203,34 @@ public sealed partial class StackFileTests
             Assert.Equal("{{.Service.Name}}", Scalar(environment, "PRETIXOPS_SERVICE"));
             Assert.Equal("{{.Task.Slot}}", Scalar(environment, "PRETIXOPS_SLOT"));
             Assert.Equal("{{.Node.Hostname}}", Scalar(environment, "PRETIXOPS_NODE"));
-            Assert.Contains("api_token", SecretsOf(service));
+            // Its own credential, never the shared token: a credential registers only its own service.
+            Assert.Contains($"registration_token_{name}", SecretsOf(service));
+            Assert.DoesNotContain("api_token", SecretsOf(service));
+            Assert.Contains(((YamlSequenceNode)service["secrets"]).Children.OfType<YamlMappingNode>(),
+                s => Scalar(s, "source") == $"registration_token_{name}" && Scalar(s, "target") == "registration_token");
+            Assert.Equal("/run/secrets/registration_token", Scalar(environment, "PRETIXOPS_TOKEN_FILE"));
             Assert.Contains(((YamlSequenceNode)service["configs"]).Children.Cast<YamlMappingNode>(),
                 c => Scalar(c, "source") == "pretixops_register" && Scalar(c, "target") == "/usr/local/bin/pretixops-register");
+        }
+    }
+
+    [Fact]
+    public async Task Registration_knows_the_workloads_by_a_credentials_file_and_Prometheus_reads_http_sd_with_its_own_credential()
+    {
+        var services = await RenderAsync();
+
+        var registration = (YamlMappingNode)services["registration"]["environment"];
+        Assert.Equal("/run/secrets/registration_credentials", Scalar(registration, "Auth__CredentialsFile"));
+        Assert.Contains("registration_credentials", SecretsOf(services["registration"]));
+        Assert.Equal(["discovery_token", "pretix_metrics_password"], SecretsOf(services["prometheus"]).Order(StringComparer.Ordinal));
+        var discovery = (YamlMappingNode)services["discovery-writer"]["environment"];
+        Assert.Equal(("prometheus", "/run/secrets/discovery_token", "read"), (Scalar(discovery, "Auth__Credentials__0__Name"),
+            Scalar(discovery, "Auth__Credentials__0__TokenFile"), Scalar(discovery, "Auth__Credentials__0__Roles__0")));
+        // The registration token of each workload reaches that workload only.
+        foreach (var (name, service) in services)
+        {
+            Assert.All(SecretsOf(service).Where(s => s.StartsWith("registration_token_", StringComparison.Ordinal)),
+                secret => Assert.Equal($"registration_token_{name}", secret));
         }
     }
 

@@ -16,9 +16,13 @@ public sealed class RegistrationHost : IAsyncLifetime
 {
     public const string Token = ServiceHostContract<Program>.TestToken;
 
+    /// <summary>A shared token (<c>Auth:Tokens</c>): it reads, and nothing else.</summary>
+    public const string SharedToken = "shared-token-0123456789abcdef";
+
     private readonly IReadOnlyDictionary<string, string> _settings;
     private readonly IPAddress? _remoteAddress;
     private readonly Action<IBusRegistrationConfigurator>? _bus;
+    private readonly Action<IServiceCollection>? _services;
     private WebApplicationFactory<Program> _factory = null!;
 
     public RegistrationHost()
@@ -28,12 +32,15 @@ public sealed class RegistrationHost : IAsyncLifetime
 
     /// <param name="remoteAddress">The caller address every request appears to come from; TestServer gives none.</param>
     /// <param name="bus">More for the test bus, such as a handler standing in for DiscoveryWriter.</param>
+    /// <param name="services">Services replaced for the test, such as the swarm's node list.</param>
     internal RegistrationHost(
-        IReadOnlyDictionary<string, string> settings, IPAddress? remoteAddress = null, Action<IBusRegistrationConfigurator>? bus = null)
+        IReadOnlyDictionary<string, string> settings, IPAddress? remoteAddress = null, Action<IBusRegistrationConfigurator>? bus = null,
+        Action<IServiceCollection>? services = null)
     {
         _settings = settings;
         _remoteAddress = remoteAddress;
         _bus = bus;
+        _services = services;
     }
 
     public ITestHarness Harness { get; private set; } = null!;
@@ -43,7 +50,14 @@ public sealed class RegistrationHost : IAsyncLifetime
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
         {
             host.UseSetting("Messaging:Password", "not-a-real-secret");
-            host.UseSetting("Auth:Tokens:0", Token);
+            // The test token may register anything anywhere; RegistrationScopeTests hold narrower credentials to their scope.
+            host.UseSetting("Auth:Credentials:0:Name", "test-all");
+            host.UseSetting("Auth:Credentials:0:Token", Token);
+            host.UseSetting("Auth:Credentials:0:Roles:0", "read");
+            host.UseSetting("Auth:Credentials:0:Roles:1", "register");
+            host.UseSetting("Auth:Credentials:0:Roles:2", "register-any-address");
+            host.UseSetting("Auth:Credentials:0:Services:0", "*");
+            host.UseSetting("Auth:Tokens:0", SharedToken);
             foreach (var (key, value) in _settings)
             {
                 host.UseSetting(key, value);
@@ -52,6 +66,7 @@ public sealed class RegistrationHost : IAsyncLifetime
             host.ConfigureTestServices(services =>
             {
                 services.AddMassTransitTestHarness(configurator => _bus?.Invoke(configurator));
+                _services?.Invoke(services);
                 if (_remoteAddress is not null)
                 {
                     services.AddSingleton<IStartupFilter>(new RemoteAddressFilter(_remoteAddress));

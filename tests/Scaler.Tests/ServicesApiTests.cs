@@ -133,6 +133,21 @@ public sealed class ServicesApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_scale_request_from_the_bus_is_recorded_as_the_senders_unverified_word_not_as_a_credential()
+    {
+        Client(Operator).Dispose();
+        var harness = _factory.Services.GetRequiredService<MassTransit.Testing.ITestHarness>();
+        await harness.Start();
+        var id = NewId.NextGuid();
+
+        await harness.Bus.Publish(new ScaleService(ScalerRig.Web, Replicas: null, Delta: 1, "sale", "alice"), context => context.MessageId = id);
+
+        var state = _factory.Services.GetRequiredService<ControllerState>();
+        var decision = await TestSupport.Eventually.ValueAsync(() => Task.FromResult(state.DecisionFor($"operator:{id}")), d => d is not null);
+        Assert.Equal("operator:bus:alice?", decision!.Decision.Trigger);
+    }
+
+    [Fact]
     public async Task Decisions_come_a_page_at_a_time_with_a_link_to_the_next()
     {
         var client = Client(Operator);

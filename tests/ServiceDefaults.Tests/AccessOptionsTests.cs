@@ -12,7 +12,7 @@ public sealed class AccessOptionsTests
     [Theory]
     [InlineData("Name", "alice smith", "Auth:Credentials:0:Name: is required and must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$.")]
     [InlineData("Token", "short", "Auth:Credentials:0:Token: must be at least 16 characters long.")]
-    [InlineData("Roles:0", "admin", "Auth:Credentials:0:Roles: 'admin' is not a role: read, operate.")]
+    [InlineData("Roles:0", "admin", "Auth:Credentials:0:Roles: 'admin' is not a role: register, alerts, operate, read, register-any-address.")]
     public void A_bad_credential_is_refused_naming_its_setting(string key, string value, string expected)
     {
         var failure = Failure(new()
