@@ -10,7 +10,8 @@
 set -eu
 template=$1 secrets=$2 output=$3
 umask 077
-work=$(mktemp -d)
+# Beside the output (a tmpfs in the stack, whose root file system is read-only), never in a shared /tmp.
+work=$(mktemp -d "$(dirname "$output")/.definitions.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cp "$template" "$work/definitions.json"
 for name in $(grep -o '"@[A-Za-z0-9_]*@"' "$template" | tr -d '"@' | sort -u); do
