@@ -72,6 +72,55 @@ public sealed class BrokerUserTests(BrokerUsers users) : IClassFixture<BrokerUse
         }
     }
 
+    [Fact]
+    public async Task Opsctl_as_its_own_user_lists_shows_replays_archives_and_purges_dead_letters_and_reads_nothing_else()
+    {
+        var queue = $"itest-broker-{Guid.NewGuid():N}"[..24];
+        var state = Directory.CreateTempSubdirectory("pretixops-opsctl-").FullName;
+        var environment = Opsctl.Environment(state);
+        environment["OPSCTL_BROKER"] = $"amqp://{users.UserName("opsctl")}@{Infrastructure.RabbitHost}:{Infrastructure.RabbitPort}/";
+        environment["OPSCTL_PASSWORD_FILE"] = users.PasswordFile("opsctl");
+        try
+        {
+            foreach (var name in new[] { queue, queue + "_error" })
+            {
+                await EnsureQueueAsync(name);
+            }
+            for (var i = 0; i < 3; i++)
+            {
+                await DeadLetterAsync(queue + "_error");
+            }
+
+            var list = await Opsctl.RunAsync(environment, "dlq", "list", "--json");
+            Assert.True(list.ExitCode == 0, list.Output);
+            Assert.Contains(queue + "_error", list.Output, StringComparison.Ordinal);
+            var show = await Opsctl.RunAsync(environment, "dlq", "show", queue + "_error");
+            Assert.True(show.ExitCode == 0, show.Output);
+            Assert.Contains("boom", show.Output, StringComparison.Ordinal);
+            foreach (var command in new[] { "replay", "archive" })
+            {
+                var moved = await Opsctl.RunAsync(environment, "dlq", command, queue + "_error", "--id", await FirstIdAsync(queue + "_error"));
+                Assert.True(moved.ExitCode == 0, moved.Output);
+            }
+            var purged = await Opsctl.RunAsync(environment, "dlq", "purge", queue + "_error", "--all", "--yes");
+            Assert.True(purged.ExitCode == 0, purged.Output);
+            Assert.Equal((1, 1, 0), (await Opsctl.DepthAsync(queue), await Opsctl.DepthAsync(queue + "_error_archive"), await Opsctl.DepthAsync(queue + "_error")));
+
+            // A service's own queue is not a dead letter: refused.
+            var stolen = await Opsctl.RunAsync(environment, "dlq", "show", queue);
+            Assert.NotEqual(0, stolen.ExitCode);
+            Assert.Contains("ACCESS_REFUSED", stolen.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var name in new[] { queue, queue + "_error", queue + "_error_archive" })
+            {
+                await Infrastructure.DeleteQueueAsync(name);
+            }
+            Directory.Delete(state, recursive: true);
+        }
+    }
+
     /// <summary>
     /// What each user may not do is refused by the broker (ACCESS_REFUSED, 403); the allowed rows are the same operations on
     /// the user's own resources, so the refusals are the permissions' doing, not the operations'.
@@ -133,13 +182,7 @@ public sealed class BrokerUserTests(BrokerUsers users) : IClassFixture<BrokerUse
     /// </summary>
     private static async Task EnsureQueueAsync(string queue)
     {
-        await using var admin = await new ConnectionFactory
-        {
-            HostName = Infrastructure.RabbitHost,
-            Port = Infrastructure.RabbitPort,
-            UserName = Infrastructure.RabbitUser,
-            Password = (await File.ReadAllTextAsync(Infrastructure.RabbitPasswordFile)).Trim(),
-        }.CreateConnectionAsync();
+        await using var admin = await AdminAsync();
         await using var channel = await admin.CreateChannelAsync();
         try
         {
@@ -151,6 +194,35 @@ public sealed class BrokerUserTests(BrokerUsers users) : IClassFixture<BrokerUse
             await declare.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
         }
     }
+
+    /// <summary>A message as MassTransit leaves it in an error queue: a message id and the fault's reason.</summary>
+    private static async Task DeadLetterAsync(string queue)
+    {
+        await using var admin = await AdminAsync();
+        await using var channel = await admin.CreateChannelAsync();
+        var properties = new BasicProperties
+        {
+            MessageId = Guid.NewGuid().ToString(),
+            Headers = new Dictionary<string, object?> { ["MT-Fault-Message"] = "boom" },
+        };
+        await channel.BasicPublishAsync("", queue, mandatory: false, properties, "{}"u8.ToArray());
+    }
+
+    private static async Task<string> FirstIdAsync(string queue)
+    {
+        await using var admin = await AdminAsync();
+        await using var channel = await admin.CreateChannelAsync();
+        var message = await channel.BasicGetAsync(queue, autoAck: false) ?? throw new InvalidOperationException($"{queue} is empty");
+        return message.BasicProperties.MessageId!;
+    }
+
+    private static async Task<IConnection> AdminAsync() => await new ConnectionFactory
+    {
+        HostName = Infrastructure.RabbitHost,
+        Port = Infrastructure.RabbitPort,
+        UserName = Infrastructure.RabbitUser,
+        Password = (await File.ReadAllTextAsync(Infrastructure.RabbitPasswordFile)).Trim(),
+    }.CreateConnectionAsync();
 
     private static async Task<Dictionary<string, int>> ConnectionsByUserAsync()
     {
