@@ -78,6 +78,11 @@ public static partial class MessagingExtensions
                 rabbit.UseDefaultMessageRetry(options);
                 rabbit.ConfigureEndpoints(context);
 
+                // The bus endpoint (where answers to requests come back) is named after the service rather than after
+                // the host and process (all "service" in the images): each service's broker user may then use only
+                // its own (deploy/rabbitmq/definitions.json).
+                rabbit.OverrideDefaultBusEndpointQueueName(BusEndpointName(name));
+
                 // MassTransit connects lazily: a service that only publishes would hold no connection and
                 // report a healthy bus with the broker gone. A temporary (auto-delete) endpoint per instance
                 // keeps the connection open, so readiness follows the broker and the first publish is not
@@ -117,4 +122,7 @@ public static partial class MessagingExtensions
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The broker was refused over TLS: {Reason}")]
     private static partial void LogBrokerRefused(ILogger logger, string reason);
+
+    /// <summary><c>&lt;service&gt;_bus_&lt;32 hex digits&gt;</c>: a temporary queue, new with each process.</summary>
+    public static string BusEndpointName(string service) => $"{service}_bus_{Guid.NewGuid():N}";
 }

@@ -23,13 +23,15 @@ internal sealed class Loop : IAsyncDisposable
     private readonly Dictionary<string, (ServiceProcess Process, Dictionary<string, string?> Settings, int Port)> _services = new(StringComparer.Ordinal);
     private readonly List<ServiceProcess> _stopped = [];
     private readonly List<string> _configs = [];
+    private readonly Func<string, IReadOnlyDictionary<string, string?>>? _extra;
     private string? _secret;
     private string? _swarmService;
 
-    private Loop(string service, string folder)
+    private Loop(string service, string folder, Func<string, IReadOnlyDictionary<string, string?>>? extra)
     {
         Service = service;
         Folder = folder;
+        _extra = extra;
     }
 
     /// <summary>The swarm service: the pretix_web of this rig.</summary>
@@ -49,12 +51,13 @@ internal sealed class Loop : IAsyncDisposable
 
     /// <summary>
     /// Everything up, and the stand-in at 2 replicas with its response time low. <paramref name="cooldownUp"/>: one step
-    /// per episode by default; the scale-down follows a resolution after a stabilization window of 10 s.
+    /// per episode by default; the scale-down follows a resolution after a stabilization window of 10 s. <paramref name="extra"/>:
+    /// a service's settings of its own, by project, added to what the rig gives it (its broker user, for one).
     /// </summary>
-    public static async Task<Loop> StartAsync(int max = 4, string cooldownUp = "00:10:00")
+    public static async Task<Loop> StartAsync(int max = 4, string cooldownUp = "00:10:00", Func<string, IReadOnlyDictionary<string, string?>>? extra = null)
     {
         await Infrastructure.RequireBrokerAsync();
-        var loop = new Loop($"itestloop{Guid.NewGuid():N}"[..17], Directory.CreateTempSubdirectory("pretixops-loop-").FullName);
+        var loop = new Loop($"itestloop{Guid.NewGuid():N}"[..17], Directory.CreateTempSubdirectory("pretixops-loop-").FullName, extra);
         try
         {
             await loop.StartAllAsync(max, cooldownUp);
@@ -219,6 +222,10 @@ internal sealed class Loop : IAsyncDisposable
     private void Add(string project, Dictionary<string, string?> settings)
     {
         var port = Ports.Free();
+        foreach (var (key, value) in _extra?.Invoke(project) ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
         _services[project] = (ServiceProcess.Start(project, settings, port), settings, port);
     }
 

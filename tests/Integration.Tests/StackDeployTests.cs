@@ -149,6 +149,72 @@ public sealed partial class StackDeployTests(StackDeployTests.StackDeployment st
         }
     }
 
+    [Fact]
+    public async Task Each_service_is_connected_as_its_own_broker_user_and_the_administrator_by_none()
+    {
+        // The users the nodes loaded from deploy/rabbitmq/definitions.json, with the hashes of the stack's secrets.
+        var users = Rows(await stack.RabbitAsync("rabbitmqctl", "list_users", "--quiet", "--no-table-headers")).Select(r => r[0]).ToList();
+        Assert.Equal(
+            StackFileTests.ControlPlane.Append("opsctl").Append("pretixops").Order(StringComparer.Ordinal),
+            users.Order(StringComparer.Ordinal));
+
+        var byService = await Eventually.ValueAsync(
+            async () => Rows(await stack.RabbitAsync("rabbitmqctl", "list_connections", "--quiet", "--no-table-headers", "user", "client_properties"))
+                .Select(r => (User: r[0], Name: ConnectionName().Match(r.Length > 1 ? r[1] : "").Groups[1].Value))
+                .Where(r => r.Name.Length > 0)
+                .GroupBy(r => r.Name, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Select(r => r.User).Distinct(StringComparer.Ordinal).ToList(), StringComparer.Ordinal),
+            connections => StackFileTests.ControlPlane.All(connections.ContainsKey),
+            TimeSpan.FromMinutes(2));
+        foreach (var service in StackFileTests.ControlPlane)
+        {
+            Assert.Equal([service], byService.GetValueOrDefault(service) ?? []);
+        }
+    }
+
+    /// <summary>
+    /// What an operator (or an attacker with a shell) finds inside a running hardened task: not root, a root file system that
+    /// refuses writes, no capabilities, no way to gain privileges (the node's dockerd runs with --no-new-privileges: swarm
+    /// has no per-service setting for it), and the limits of the stack file on the task's spec.
+    /// </summary>
+    [Theory]
+    [InlineData("registration")]
+    [InlineData("discovery-writer")]
+    [InlineData("rabbitmq-1")]
+    [InlineData("scaler")]
+    [InlineData("alert-ingest")]
+    public async Task A_hardened_task_runs_unprivileged_on_a_read_only_root_without_capabilities_and_within_its_limits(string name)
+    {
+        var container = await stack.ContainerOfAsync(name);
+
+        var write = await Cli.DockerAsync("exec", container, "sh", "-c", "echo probe > /pretixops-probe");
+        Assert.NotEqual(0, write.ExitCode);
+        Assert.Contains("Read-only file system", write.Output, StringComparison.Ordinal);
+
+        // The service itself (PID 1 after exec) and a shell an operator starts beside it.
+        foreach (var process in new[] { "1", "self" })
+        {
+            var status = await Cli.DockerAsync("exec", container, "cat", $"/proc/{process}/status");
+            Assert.True(status.ExitCode == 0, status.Output);
+            var fields = status.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(l => l.Split(':', 2)).Where(f => f.Length == 2)
+                .ToDictionary(f => f[0], f => f[1].Trim(), StringComparer.Ordinal);
+            Assert.DoesNotContain("0", fields["Uid"].Split('\t'));
+            Assert.Equal("0000000000000000", fields["CapEff"]);
+            Assert.Equal("0000000000000000", fields["CapPrm"]);
+            Assert.True(fields["NoNewPrivs"] == "1",
+                $"{name}, /proc/{process}: NoNewPrivs {fields["NoNewPrivs"]}; the node's dockerd must run with --no-new-privileges (README, prerequisites)");
+        }
+
+        var limits = stack.Deployed[name].TaskTemplate.Resources.Limits;
+        var declared = (YamlMappingNode)((YamlMappingNode)((YamlMappingNode)StackFileTests.Services(stack.Rendered).Single(s => s.Key == name).Value["deploy"])["resources"])["limits"];
+        Assert.Equal(long.Parse(((YamlScalarNode)declared["memory"]).Value!, System.Globalization.CultureInfo.InvariantCulture), limits.MemoryBytes);
+        Assert.Equal(
+            (long)(decimal.Parse(((YamlScalarNode)declared["cpus"]).Value!, System.Globalization.CultureInfo.InvariantCulture) * 1_000_000_000),
+            limits.NanoCPUs);
+        Assert.True(limits.MemoryBytes > 0 && limits.NanoCPUs > 0);
+    }
+
     [GeneratedRegex("\"connection_name\",\"([^\"]*)\"")]
     private static partial Regex ConnectionName();
 
@@ -241,7 +307,8 @@ public sealed partial class StackDeployTests(StackDeployTests.StackDeployment st
 
         private static readonly string[] Secrets =
         [
-            "rabbitmq_password", "rabbitmq_erlang_cookie", "api_token", "operator_token", "alertmanager_webhook_password", "grafana_webhook_token",
+            "rabbitmq_password", "rabbitmq_registration_password", "rabbitmq_discovery_writer_password", "rabbitmq_snmp_poller_password",
+            "rabbitmq_alert_ingest_password", "rabbitmq_scaler_password", "rabbitmq_opsctl_password", "rabbitmq_erlang_cookie", "api_token", "operator_token", "alertmanager_webhook_password", "grafana_webhook_token",
             "grafana_webhook_hmac", "grafana_admin_password", "snmp_community", "pretix_cfg", "pretix_metrics_password", "postgres_password",
             "pretix_db_password", "repmgr_password", "pgpool_admin_password", "redis_password", "elastic_password", "kibana_password",
             "registration_credentials", "discovery_token", WorkloadTokenSecret, .. StackFileTests.Workloads.Select(w => $"registration_token_{w}"),
@@ -434,7 +501,7 @@ public sealed partial class StackDeployTests(StackDeployTests.StackDeployment st
             return json.RootElement.EnumerateArray().Select(e => e.Clone()).ToList();
         }
 
-        private async Task<string> ContainerOfAsync(string service)
+        public async Task<string> ContainerOfAsync(string service)
         {
             var containers = await Docker.WithLabelAsync($"com.docker.swarm.service.name={Name}_{service}", ("status", "running"));
             return containers.Count > 0 ? containers[0].ID : throw new InvalidOperationException($"no running container of {service}");

@@ -15,6 +15,14 @@ public sealed partial class StackFileTests
 
     public static readonly string[] ControlPlane = ["registration", "discovery-writer", "snmp-poller", "alert-ingest", "scaler"];
 
+    /// <summary>
+    /// The services the stack runs hardened: the images this repository builds (the control plane, and RabbitMQ's stand-in
+    /// here), which is where it could be tried. Third-party images are left as their makers ship them (README).
+    /// </summary>
+    public static readonly string[] Hardened = [.. ControlPlane, "rabbitmq-1", "rabbitmq-2", "rabbitmq-3"];
+
+    private static readonly string DefinitionsFile = RepositoryPaths.Combine("deploy", "rabbitmq", "definitions.json");
+
     [Fact]
     public async Task Docker_stack_config_renders_the_whole_stack_of_the_report_and_the_control_plane()
     {
@@ -146,6 +154,57 @@ public sealed partial class StackFileTests
     }
 
     [Fact]
+    public async Task The_hardened_services_run_unprivileged_with_a_read_only_root_no_capabilities_and_limits()
+    {
+        var services = await RenderAsync();
+
+        foreach (var name in Hardened)
+        {
+            var service = services[name];
+            Assert.True(Scalar(service, "read_only") == "true", $"{name}: the root file system is writable");
+            Assert.True(Sequence(service, "cap_drop").SequenceEqual(["ALL"]), $"{name}: capabilities are not all dropped");
+            Assert.True(Sequence(service, "cap_add").Count == 0, $"{name}: adds capabilities");
+            // For `docker compose`; swarm tasks get no-new-privileges from their node's dockerd (StackDeployTests).
+            Assert.Contains("no-new-privileges:true", Sequence(service, "security_opt"));
+            // The images' own users are unprivileged (app, rabbitmq); root only where the Docker socket is mounted.
+            var user = Scalar(service, "user");
+            Assert.True(user is not ("root" or "0") || service.ToString().Contains("docker.sock", StringComparison.Ordinal), $"{name} runs as root");
+            var limits = (YamlMappingNode)((YamlMappingNode)((YamlMappingNode)service["deploy"])["resources"])["limits"];
+            Assert.NotNull(Scalar(limits, "cpus"));
+            Assert.NotNull(Scalar(limits, "memory"));
+        }
+    }
+
+    [Fact]
+    public async Task Each_control_plane_service_connects_as_its_own_broker_user_whose_password_the_rabbitmq_nodes_hash()
+    {
+        var services = await RenderAsync();
+        var definitions = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(DefinitionsFile))!;
+        // Each user's password hash is a placeholder naming its secret (deploy/rabbitmq/definitions.sh).
+        var secretOf = definitions["users"]!.AsArray().ToDictionary(
+            u => u!["name"]!.GetValue<string>(), u => u!["password_hash"]!.GetValue<string>().Trim('@'), StringComparer.Ordinal);
+
+        var used = new List<string>();
+        foreach (var name in ControlPlane)
+        {
+            var environment = (YamlMappingNode)services[name]["environment"];
+            var user = Scalar(environment, "Messaging__Username");
+            Assert.Equal(name, user);
+            Assert.True(secretOf.TryGetValue(user!, out var secret), $"{name}: no broker user {user} in {DefinitionsFile}");
+            Assert.Equal($"/run/secrets/{secret}", Scalar(environment, "Messaging__PasswordFile"));
+            Assert.Contains(secret, SecretsOf(services[name]));
+            // No other broker user's secret reaches the service.
+            Assert.Equal([secret], SecretsOf(services[name]).Intersect(secretOf.Values));
+            used.Add(user!);
+        }
+        Assert.Equal(used.Count, used.Distinct(StringComparer.Ordinal).Count());
+        foreach (var node in new[] { "rabbitmq-1", "rabbitmq-2", "rabbitmq-3" })
+        {
+            Assert.Equal(secretOf.Values.Order(StringComparer.Ordinal), SecretsOf(services[node]).Intersect(secretOf.Values).Order(StringComparer.Ordinal));
+        }
+    }
+
+    [Fact]
     public async Task K_sets_the_replicas_of_nginx_pretix_haproxy_and_the_redis_replicas_and_every_component_is_N_plus_1()
     {
         var three = await RenderAsync(new() { ["K"] = "3" });
@@ -271,6 +330,11 @@ public sealed partial class StackFileTests
     internal static List<string> SecretsOf(YamlMappingNode service) =>
         service.Children.TryGetValue("secrets", out var secrets)
             ? ((YamlSequenceNode)secrets).Children.Select(s => s is YamlMappingNode m ? Scalar(m, "source")! : ((YamlScalarNode)s).Value!).ToList()
+            : [];
+
+    private static List<string> Sequence(YamlMappingNode node, string key) =>
+        node.Children.TryGetValue(key, out var value) && value is YamlSequenceNode list
+            ? [.. list.Children.Select(c => ((YamlScalarNode)c).Value!)]
             : [];
 
     private static string? Scalar(YamlMappingNode node, params string[] path)

@@ -68,7 +68,7 @@ public sealed class StreamJournal(
         try
         {
             var properties = new BasicProperties { Persistent = true, ContentType = "application/json", MessageId = entry.Id.ToString() };
-            await session.Publish.BasicPublishAsync("", Stream, mandatory: true, properties, entry.Serialize(), cancellationToken);
+            await session.Publish.BasicPublishAsync(Stream, "", mandatory: true, properties, entry.Serialize(), cancellationToken);
             var offset = await waiter.Task.WaitAsync(options.Value.Journal.AppendTimeout, clock, cancellationToken);
             AppendSeconds.Observe(clock.GetElapsedTime(started).TotalSeconds);
             return offset;
@@ -198,6 +198,12 @@ public sealed class StreamJournal(
             await using var passive = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
             await passive.QueueDeclarePassiveAsync(Stream, cancellationToken);
         }
+
+        // Entries go through an exchange of the stream's name, not the default exchange: a broker user that may write
+        // to the default exchange may write to every queue, and the Scaler's may write only to what is its own.
+        await using var binding = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        await binding.ExchangeDeclareAsync(Stream, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+        await binding.QueueBindAsync(Stream, Stream, "", cancellationToken: cancellationToken);
     }
 
     private async Task OnDeliveryAsync(IChannel channel, BasicDeliverEventArgs delivery)
