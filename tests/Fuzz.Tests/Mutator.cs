@@ -22,6 +22,8 @@ internal static class Mutator
         "%00", "${jndi:ldap://x}", "'; DROP TABLE x;--", "<script>", "\r\nX-Injected: 1", "a\u2028b", "\uFFFF",
     ];
 
+    private const string Spoilers = "{}[]\":,\\0-eE.\u0001 ";
+
     public static (string Kind, byte[] Body) Mutate(Random random, string seed, string? kind = null)
     {
         kind ??= Kinds[random.Next(Kinds.Length)];
@@ -56,7 +58,7 @@ internal static class Mutator
         var chars = seed.ToCharArray();
         for (var i = 0; i < 1 + random.Next(8) && chars.Length > 0; i++)
         {
-            chars[random.Next(chars.Length)] = "{}[]\":,\\0-eE.\u0001 "[random.Next(18)];
+            chars[random.Next(chars.Length)] = Spoilers[random.Next(Spoilers.Length)];
         }
         return new string(chars);
     }
