@@ -22,7 +22,10 @@ internal sealed class CampaignReport
     public int LogLines { get; set; }
     public TimeSpan Duration { get; set; }
 
+    /// <summary>The hostile cases; the legitimate requests (a registration and an alert every 50th case) come on top.</summary>
     public int Cases => CasesByEndpoint.Values.Sum() + BusByQueue.Values.Sum();
+
+    public int LegitRequests => Statuses.Where(s => s.Key.StartsWith("legit ", StringComparison.Ordinal)).Sum(s => s.Value);
 
     public void Http(HttpCase request, string status)
     {
@@ -45,7 +48,8 @@ internal sealed class CampaignReport
     public override string ToString()
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"# Fuzz campaign: {Cases:N0} cases in {Duration.TotalSeconds:N0} s (seed {Seed})");
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"# Fuzz campaign: {Cases + LegitRequests:N0} cases ({Cases:N0} hostile, {LegitRequests:N0} legitimate) in {Duration.TotalSeconds:N0} s (seed {Seed})");
         text.AppendLine().AppendLine("| HTTP endpoint | cases |").AppendLine("|---|---:|");
         foreach (var (name, count) in CasesByEndpoint.OrderBy(e => e.Key, StringComparer.Ordinal))
         {
