@@ -16,6 +16,7 @@ internal sealed class BusProbe : IAsyncDisposable
     private readonly IConnection _connection;
     private readonly IChannel _publish;
     private readonly IChannel _read;
+    private IChannel? _dead;
     private readonly string _alerts = $"fuzz-alerts-{Guid.NewGuid():N}";
     private readonly HashSet<string> _watched = new(StringComparer.Ordinal);
 
@@ -100,7 +101,9 @@ internal sealed class BusProbe : IAsyncDisposable
             }
         }
         _watched.Add(queue);
-        var consumer = new AsyncEventingBasicConsumer(_read);
+        _dead ??= await _connection.CreateChannelAsync();
+        var channel = _dead;
+        var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += async (_, delivery) =>
         {
             var id = delivery.BasicProperties.MessageId;
@@ -111,10 +114,29 @@ internal sealed class BusProbe : IAsyncDisposable
             // A fault says why in MT-Fault-Message; a skipped message (a type nobody there consumes) only has MT-Reason.
             var reason = Header(delivery, "MT-Fault-Message") ?? Header(delivery, "MT-Reason");
             DeadLetters[id] = (queue, reason);
-            await _read.BasicAckAsync(delivery.DeliveryTag, multiple: false);
+            await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false);
         };
-        await _read.BasicConsumeAsync(queue, autoAck: false, consumer);
+        await channel.BasicConsumeAsync(queue, autoAck: false, consumer);
         return true;
+    }
+
+    /// <summary>
+    /// Stops reading the dead-letter queues: the others' dead letters this probe holds go back at once (the shared
+    /// queues' are other tests' to see), and this campaign's own dead-letter queues are deleted.
+    /// </summary>
+    public async Task StopWatchingAsync(IEnumerable<string> ownQueues)
+    {
+        if (_dead is not null)
+        {
+            await _dead.CloseAsync();
+            _dead.Dispose();
+            _dead = null;
+        }
+        foreach (var queue in ownQueues)
+        {
+            await Infrastructure.DeleteQueueAsync(queue + "_error");
+            await Infrastructure.DeleteQueueAsync(queue + "_skipped");
+        }
     }
 
     private static string? Header(BasicDeliverEventArgs delivery, string name) =>
@@ -124,6 +146,7 @@ internal sealed class BusProbe : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await StopWatchingAsync([]);
         await _read.CloseAsync();
         await _publish.CloseAsync();
         await _connection.CloseAsync();

@@ -23,13 +23,19 @@ internal sealed class Campaign(FuzzRig rig, BusProbe bus, int seed)
 
     public CampaignReport Report { get; } = new() { Seed = seed };
 
+    /// <summary>The queues of this campaign's own DiscoveryWriter and SnmpPoller (as ServiceProcess names their replicas).</summary>
+    public IReadOnlyList<string> OwnQueues =>
+    [
+        "discovery-writer-itest-" + rig.Services["DiscoveryWriter"].BaseAddress.Port,
+        "snmp-poller-itest-" + rig.Services["SnmpPoller"].BaseAddress.Port,
+    ];
+
     public async Task RunAsync(int cases)
     {
         var clock = Stopwatch.StartNew();
         var snmpTargets = rig.Agents.Select(a => $"127.0.0.1:{a.Port}").Append("127.0.0.1:9").Append("fuzz-node").ToList();
         var endpoints = Endpoints.All(rig.Secrets, snmpTargets);
-        var queues = BusCases.Queues("discovery-writer-itest-" + rig.Services["DiscoveryWriter"].BaseAddress.Port,
-            "snmp-poller-itest-" + rig.Services["SnmpPoller"].BaseAddress.Port);
+        var queues = BusCases.Queues(OwnQueues[0], OwnQueues[1]);
         foreach (var (name, service) in rig.Services)
         {
             Report.Rss[name] = (FuzzRig.Rss(service), 0);

@@ -12,6 +12,9 @@ internal sealed class CampaignReport
     public ConcurrentDictionary<string, int> Statuses { get; } = new(StringComparer.Ordinal);
     public ConcurrentDictionary<string, int> BusByQueue { get; } = new(StringComparer.Ordinal);
     public ConcurrentQueue<string> ServerErrors { get; } = new();
+
+    /// <summary>Requests the server closed without an answer (HttpClient's, not the hand-written ones): not failures, shown for reading.</summary>
+    public ConcurrentQueue<string> Unanswered { get; } = new();
     public Dictionary<string, (long Before, long After)> Rss { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, int> SnmpRequests { get; } = new(StringComparer.Ordinal);
     public int Seed { get; init; }
@@ -32,10 +35,15 @@ internal sealed class CampaignReport
         CasesByEndpoint.AddOrUpdate(request.Endpoint, 1, (_, n) => n + 1);
         CasesByKind.AddOrUpdate("http " + request.Kind, 1, (_, n) => n + 1);
         Statuses.AddOrUpdate(status, 1, (_, n) => n + 1);
+        var body = request.Body is null ? "" : Encoding.UTF8.GetString(request.Body.AsSpan(0, Math.Min(300, request.Body.Length)));
+        var described = $"{status} {request.Method} {request.PathAndQuery} ({request.Kind}, {request.ContentType}, {request.Body?.Length ?? 0} bytes): {body}";
         if (status.StartsWith('5') && ServerErrors.Count < 50)
         {
-            var body = request.Body is null ? "" : Encoding.UTF8.GetString(request.Body.AsSpan(0, Math.Min(300, request.Body.Length)));
-            ServerErrors.Enqueue($"{status} {request.Method} {request.PathAndQuery} ({request.Kind}, {request.ContentType}): {body}");
+            ServerErrors.Enqueue(described);
+        }
+        else if (status is "no-answer" or "timeout" && Unanswered.Count < 10)
+        {
+            Unanswered.Enqueue(described[..Math.Min(described.Length, 200)]);
         }
     }
 
@@ -81,6 +89,10 @@ internal sealed class CampaignReport
         text.AppendLine(CultureInfo.InvariantCulture, $"- legitimate registrations seen in http_sd: {LegitRegistrations:N0}; legitimate alerts seen as AlertFired: {LegitAlerts:N0}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- requests the hostile SNMP agents received: {string.Join(", ", SnmpRequests.Select(a => $"{a.Key} {a.Value:N0}"))}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- log lines searched for secrets: {LogLines:N0}");
+        foreach (var unanswered in Unanswered)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"- unanswered: {unanswered}");
+        }
         foreach (var error in ServerErrors)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"- 5xx: {error}");

@@ -43,6 +43,7 @@ public sealed class CampaignTests(ITestOutputHelper output)
             }
             return expected.Count(m => bus.DeadLetters.ContainsKey(m.MessageId));
         }, found => found == expected.Count);
+        await bus.StopWatchingAsync(campaign.OwnQueues);
         report.DeadLettersExpected = expected.Count;
         report.DeadLettersFound = expected.Count(m => bus.DeadLetters.TryGetValue(m.MessageId, out var letter)
             && letter.Queue == m.Queue + m.Expected && !string.IsNullOrWhiteSpace(letter.Reason));
