@@ -34,6 +34,12 @@ public sealed class CampaignTests(ITestOutputHelper output)
             _ => Enumerable.Range(1, campaign.LegitCount).All(n => bus.FiredNames.ContainsKey(Campaign.LegitAlert(n))));
         report.LegitAlerts = Enumerable.Range(1, campaign.LegitCount).Count(n => bus.FiredNames.ContainsKey(Campaign.LegitAlert(n)));
 
+        // Gone again, so no other DiscoveryWriter on the shared broker keeps the campaign's targets for their hour.
+        await Parallel.ForAsync(1, campaign.LegitCount + 1, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (n, cancellationToken) =>
+        {
+            using var deleted = await rig.Services["Registration"].Http.DeleteAsync(new Uri($"/v1/instances/fuzzlegit.{n}", UriKind.Relative), cancellationToken);
+        });
+
         // Every malformed message dead-lettered, with the reason.
         var expected = campaign.ExpectedDeadLetters;
         await FuzzRig.WhenAsync(async () =>
