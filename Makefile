@@ -7,7 +7,7 @@ SERVICES := deploy/local/services.sh
 OPSCTL := deploy/local/opsctl.sh
 DEMO := deploy/local/demo.sh
 
-.PHONY: help up demo down status infra build images test bench
+.PHONY: help up demo down status infra build images test bench fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -47,6 +47,14 @@ images: infra ## the images of the control plane for the local swarm (cached out
 
 test: infra images ## start what the tests need and run the whole suite, unit and integration
 	@deploy/local/test.sh
+
+fuzz: infra ## the fuzz campaign, 100,000 hostile cases against the five services (FUZZ_CASES, FUZZ_SEED change or replay it); summary in .local/fuzz/summary.md
+	@mkdir -p .local/logs .local/fuzz; rm -f .local/fuzz/summary.md; \
+		FUZZ_CASES=$${FUZZ_CASES:-100000} FUZZ_SUMMARY=$(CURDIR)/.local/fuzz/summary.md \
+		dotnet test tests/Fuzz.Tests --nologo --filter FullyQualifiedName~CampaignTests --logger "console;verbosity=detailed" \
+		>.local/logs/fuzz.log 2>&1; status=$$?; \
+		cat .local/fuzz/summary.md 2>/dev/null || grep -E 'error|Assert|Failed' .local/logs/fuzz.log | head -n 40; \
+		grep -E 'Test Run (Successful|Failed)' .local/logs/fuzz.log; echo "log: .local/logs/fuzz.log"; exit $$status
 
 bench: infra ## run every benchmark against its peer in one go; one report, .local/bench/report.md, with a chart
 	@dotnet build Microservices.sln -c Release -v quiet -nologo >.local/logs/bench-build.log 2>&1 \

@@ -57,8 +57,11 @@ up() {
         Scaler__Services__pretix_web__ScaleDown__Limits__0__Step=2 Scaler__Services__pretix_web__ScaleDown__Limits__0__Period=00:00:20
         "${operator[@]}" Auth__Credentials__0__Roles__0=operate Auth__Credentials__0__Roles__1=read) ;;
       # Nodes of registrations are polled as in a swarm, on the local snmpd's port: the demo's tasks register
-      # this machine's host name as their node.
-      snmp-poller) extra=(SnmpPoller__InstanceName=local SnmpPoller__Discovery__Port="${PRETIXOPS_SNMPD_ENDPOINT##*:}") ;;
+      # this machine's host name as their node. That node is also a configured host at the snmpd's address (one host,
+      # polled once), so Prometheus's snmp job may ask /snmp for 127.0.0.1:PORT: /snmp polls only known hosts.
+      snmp-poller) extra=(SnmpPoller__InstanceName=local SnmpPoller__Discovery__Port="${PRETIXOPS_SNMPD_ENDPOINT##*:}"
+        SnmpPoller__Hosts__0__Name="$(hostname)" SnmpPoller__Hosts__0__Address=127.0.0.1
+        SnmpPoller__Hosts__0__Port="${PRETIXOPS_SNMPD_ENDPOINT##*:}") ;;
       alert-ingest) extra=(AlertIngest__Alertmanager__TokensFile="$STATE/secrets/api_token"
         AlertIngest__Grafana__TokensFile="$STATE/secrets/api_token" AlertIngest__GrafanaLegacy__TokensFile="$STATE/secrets/api_token") ;;
     esac

@@ -168,7 +168,9 @@ public static partial class AlertParser
         AddIfSet(annotations, "title", payload.Title);
         AddIfSet(annotations, "message", payload.Message);
         AddIfSet(annotations, "rule_url", payload.RuleUrl);
-        var value = payload.EvalMatches?.FirstOrDefault(m => m?.Value is not null)?.Value;
+        // As for Grafana's values map: a number that is not finite (1e400 reads as infinity) is no value; the bus
+        // could not carry it (the fuzz campaign found it a 500).
+        var value = payload.EvalMatches?.FirstOrDefault(m => m?.Value is { } number && double.IsFinite(number))?.Value;
         var startsAt = episodes.StartOf(fingerprint, now);
         var id = AlertId(AlertSource.GrafanaLegacy, fingerprint, startsAt);
         object message = payload.State == "alerting"

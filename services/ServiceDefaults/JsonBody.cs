@@ -51,13 +51,24 @@ public static class JsonBody
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        try
         {
-            buffer.Write(chunk, 0, read);
-            if (buffer.Length > limit)
+            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
             {
-                return TooLarge(limit);
+                buffer.Write(chunk, 0, read);
+                if (buffer.Length > limit)
+                {
+                    return TooLarge(limit);
+                }
             }
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // The server could not read the body (chunked framing that is not, a body shorter than its Content-Length,
+            // Kestrel's own limits): the caller's error, with the status the server chose; the fuzz campaign found it a 500.
+            RejectedRequests.Count("unreadable_body");
+            return new(null, Problems.Create(ex.StatusCode, ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Payload too large" : "Bad request",
+                $"The body could not be read: {ex.Message}"));
         }
 
         return new(buffer.ToArray(), null);

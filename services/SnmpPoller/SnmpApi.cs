@@ -11,14 +11,20 @@ namespace PretixOps.SnmpPoller;
 /// <summary>
 /// <c>GET /snmp?target=HOST[:PORT]&amp;module=host[&amp;auth=NAME]</c>: polls one agent now and answers with its
 /// metrics, as snmp_exporter's endpoint does, so a Prometheus job written for snmp_exporter works with only its
-/// address changed. Reads only, like snmp_exporter; <c>OnDemandAllowedNetworks</c> narrows which agents it may ask.
+/// address changed (and a bearer token added). Unlike snmp_exporter it is no open proxy: it takes a credential with
+/// the role <c>read</c> (what it answers is metrics, which <c>read</c> covers), and it asks only agents it already
+/// knows, the configured hosts and the nodes of registrations, by name or address and port, so nobody can make it
+/// send the community to a host of their choosing. <c>OnDemandAllowedNetworks</c> narrows that further.
 /// A poll that fails still answers 200, with <c>snmp_up 0</c> and the error as a comment.
 /// </summary>
 public static class SnmpApi
 {
+    /// <summary>The name of the rule a refused target broke, in the problem's <c>rule</c> member.</summary>
+    public const string KnownHostsRule = "known-hosts-only";
+
     public static IEndpointRouteBuilder MapSnmpApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/snmp", PollAsync);
+        app.MapGet("/snmp", PollAsync).RequireRole(Roles.Read);
         return app;
     }
 
@@ -44,8 +50,15 @@ public static class SnmpApi
         {
             return Problems.Validation(errors);
         }
-        var known = directory.Find(host!, port);
-        var agent = known?.Address ?? host!;
+        if (directory.Find(host!, port) is not { } known)
+        {
+            RejectedRequests.Count("unknown_snmp_target");
+            return Problems.Create(StatusCodes.Status403Forbidden, "Forbidden",
+                $"'{target}' is neither in SnmpPoller:Hosts nor the node of a registered instance (on port " +
+                $"{options.Value.Discovery.Port}): /snmp polls only known hosts.",
+                new Dictionary<string, object?> { ["rule"] = KnownHostsRule });
+        }
+        var agent = known.Address;
         var allowed = Networks.Parse(options.Value.OnDemandAllowedNetworks);
         if (allowed.Count > 0)
         {
@@ -66,7 +79,7 @@ public static class SnmpApi
             // The address just checked is the one polled: one lookup, and no second answer that could differ.
             agent = address.ToString();
         }
-        var report = await poller.PollAsync(null, agent, port, auth ?? known?.Auth ?? options.Value.Discovery.Auth, cancellationToken);
+        var report = await poller.PollAsync(null, agent, port, auth ?? known.Auth, cancellationToken);
         var text = new StringBuilder(4096);
         MetricsText.Write(text, [report]);
         return Results.Text(text.ToString(), MetricsText.ContentType, Encoding.UTF8);

@@ -16,6 +16,8 @@ public static class SnmpPollerExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddValidatedOptions<SnmpPollerOptions>(SnmpPollerOptions.Section);
+        // /snmp takes a credential: without one anybody who reaches it could make the poller send the community.
+        builder.Services.AddAccessPolicy();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SnmpCredentials>();
         builder.Services.AddSingleton<ISnmpClient>(_ => new SnmpClient(reason => Dropped.WithLabels(reason).Inc()));

@@ -48,7 +48,10 @@ public sealed class SnmpPollerOptions : IValidatableObject
     [Range(1, 4096)]
     public int MaxConcurrentPolls { get; set; } = 64;
 
-    /// <summary>Networks <c>/snmp?target=</c> may poll (CIDR); empty allows any, as snmp_exporter does.</summary>
+    /// <summary>
+    /// Networks <c>/snmp?target=</c> may poll (CIDR), on top of its rule that the target is a known host (configured or
+    /// registered); empty adds no limit.
+    /// </summary>
     public List<string> OnDemandAllowedNetworks { get; set; } = [];
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

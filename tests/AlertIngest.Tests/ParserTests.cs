@@ -161,6 +161,23 @@ public sealed class ParserTests
         return AlertParser.ParseAlertmanager(payload.Value!, source, now, maxAlerts);
     }
 
+    [Theory]
+    [InlineData("1e400", null)]
+    [InlineData("-1e400", null)]
+    [InlineData("1.7976931348623157e308", 1.7976931348623157e308)]
+    public void A_legacy_value_that_is_not_finite_is_no_value(string number, double? expected)
+    {
+        var json = ReplaceFirst(Fixture("grafana-legacy-webhook.json"), "\"value\": 1.37", $"\"value\": {number}");
+        var payload = JsonBody.Parse<LegacyPayload>(System.Text.Encoding.UTF8.GetBytes(json));
+        Assert.Null(payload.Error);
+
+        var fired = Assert.IsType<AlertFired>(Assert.Single(AlertParser.ParseLegacy(payload.Value!, Now, new LegacyEpisodes()).Events));
+
+        Assert.Equal(expected, fired.Value);
+        // What the bus does with it: System.Text.Json refuses infinity, so an alert carrying one could not be published.
+        System.Text.Json.JsonSerializer.Serialize(fired);
+    }
+
     private static AlertParser.Result Legacy(string fixture, LegacyEpisodes episodes, DateTimeOffset now, string state = "alerting")
     {
         var json = Fixture(fixture).Replace("\"state\": \"alerting\"", $"\"state\": \"{state}\"", StringComparison.Ordinal);

@@ -20,6 +20,8 @@ internal static partial class SnmpBenchmark
     private const string SnmpExporterBinary = "/usr/bin/prometheus-snmp-exporter";
     private const string Community = "public";
     private const int AgentsPerSnmpd = 25;
+
+    private const string Token = "bench-token-0123456789abcdef";
     private const string SysUpTime = "1.3.6.1.2.1.1.3.0";
 
     /// <summary>SNMPv2-MIB snmpInPkts: every datagram the agent received, so both exporters' requests are counted alike.</summary>
@@ -137,9 +139,17 @@ internal static partial class SnmpBenchmark
             started.Add(exporter);
             await Machine.WaitReadyAsync(exporterAddress, "metrics");
 
+            // /snmp polls only the hosts it knows and takes a token: the agent is configured, the token sent with each scrape
+            // (snmp_exporter ignores it).
             var poller = await Machine.StartServiceWithoutBrokerAsync("SnmpPoller", new Dictionary<string, string>
             {
                 ["SnmpPoller__Discovery__Enabled"] = "false",
+                ["SnmpPoller__Hosts__0__Name"] = "agent",
+                ["SnmpPoller__Hosts__0__Address"] = "127.0.0.1",
+                ["SnmpPoller__Hosts__0__Port"] = port.ToString(CultureInfo.InvariantCulture),
+                // Polled by the scrapes only: the schedule's own polls would add requests to snmpd's count.
+                ["SnmpPoller__Hosts__0__Interval"] = "01:00:00",
+                ["Auth__Tokens__0"] = Token,
             });
             started.Add(poller.Process);
 
@@ -223,6 +233,7 @@ internal static partial class SnmpBenchmark
             var settings = new Dictionary<string, string>
             {
                 ["SnmpPoller__Discovery__Enabled"] = "false",
+                ["Auth__Tokens__0"] = Token,
                 ["SnmpPoller__Interval"] = FleetInterval.ToString("c", CultureInfo.InvariantCulture),
             };
             for (var i = 0; i < agents; i++)
@@ -237,7 +248,11 @@ internal static partial class SnmpBenchmark
             var starting = new[]
             {
                 Machine.StartServiceWithoutBrokerAsync("SnmpPoller", settings),
-                Machine.StartServiceWithoutBrokerAsync("SnmpPoller", new Dictionary<string, string> { ["SnmpPoller__Discovery__Enabled"] = "false" }),
+                Machine.StartServiceWithoutBrokerAsync("SnmpPoller", new Dictionary<string, string>
+                {
+                    ["SnmpPoller__Discovery__Enabled"] = "false",
+                    ["Auth__Tokens__0"] = Token,
+                }),
             };
             try
             {
@@ -356,6 +371,7 @@ internal static partial class SnmpBenchmark
     private static async Task VerifyAsync(Scraped scraped)
     {
         using var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
         using var response = await http.GetAsync(scraped.Url);
         var body = await response.Content.ReadAsStringAsync();
         var missing = scraped.Expected.Where(e => !body.Contains(e, StringComparison.Ordinal)).ToList();
@@ -371,6 +387,7 @@ internal static partial class SnmpBenchmark
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency };
         using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
         var marker = scraped.Expected[0];
         var scrapes = 0;
         var failed = 0;

@@ -251,12 +251,18 @@ public sealed class SnmpTests : IAsyncLifetime
             ["SnmpPoller__Interval"] = "00:00:01",
         });
         await poller.StatusWhenAsync("/healthz/live", System.Net.HttpStatusCode.OK);
-        // The snmp job is snmp_exporter's documented one; only the exporter's address (the last replacement) is ours.
+        var tokenFile = Path.Combine(poller.Folder, "token");
+        await File.WriteAllTextAsync(tokenFile, ServiceProcess.Token);
+        // The snmp job is snmp_exporter's documented one; only the exporter's address (the last replacement) and the
+        // token are ours.
         await using var prometheus = await PrometheusProcess.StartAsync($"""
               - job_name: snmp
                 metrics_path: /snmp
                 params:
                   module: [host]
+                authorization:
+                  type: Bearer
+                  credentials_file: {tokenFile}
                 static_configs:
                   - targets: ['{_agent.Address}']
                 relabel_configs:
