@@ -66,6 +66,12 @@ public static class InstancesApi
             return refused;
         }
 
+        if (message.Service.Length > 0
+            && RegistrationScope.InstanceRefusal(Caller.Of(context), instanceId, message.Service, "instanceId") is { } foreign)
+        {
+            return foreign;
+        }
+
         if (!await intake.WithdrawAsync(message, "v1-delete", cancellationToken))
         {
             return Problems.Unavailable(context, options.Value.RetryAfterSeconds,

@@ -26,6 +26,13 @@ public static class RegistrationScope
             return refused;
         }
 
+        // A task id shaped like another service's slot id (pretix_pg-1.1) would take over that service's entry.
+        if (request.Slot is null && request.TaskId is { } taskId && request.Service is { } claimed
+            && InstanceRefusal(caller, taskId, claimed, "taskId") is { } foreign)
+        {
+            return foreign;
+        }
+
         if (request.Address is { } address && RegisterInstanceRules.NormalAddress(address) is { } normal
             && !caller.Roles.Contains(Roles.RegisterAnyAddress) && normal != SourceOf(source))
         {
@@ -45,6 +52,22 @@ public static class RegistrationScope
             ? null
             : Refuse(OwnServicesRule, "service",
                 $"The credential '{caller.Name}' may register only its own services ({string.Join(", ", caller.Services ?? new HashSet<string>())}), not '{service}'.");
+    }
+
+    /// <summary>
+    /// The refusal of registering or deregistering <paramref name="instanceId"/> as <paramref name="service"/> when the
+    /// id is another service's <c>service.slot</c>, or null: a credential of one service must not reach another's entry
+    /// by naming its id.
+    /// </summary>
+    public static IResult? InstanceRefusal(Caller caller, string instanceId, string service, string field)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(instanceId);
+        var owner = InstancesApi.ServiceOf(instanceId);
+        return owner.Length == 0 || string.Equals(owner, service, StringComparison.Ordinal)
+            ? null
+            : Refuse(OwnServicesRule, field,
+                $"The instance '{instanceId}' is one of '{owner}', not of '{service}': the credential '{caller.Name}' may reach only its own services' instances.");
     }
 
     private static string? SourceOf(IPAddress? source) =>

@@ -28,8 +28,8 @@ public static class RequestLimits
             var (perCredential, perAddress) = (limits.Value.PerCredentialPerMinute, limits.Value.PerAddressPerMinute);
             limiter.GlobalLimiter = PartitionedRateLimiter.CreateChained(
                 PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                    ChangesState(context) && perCredential > 0
-                        ? RateLimitPartition.GetTokenBucketLimiter(CredentialOf(context), _ => Bucket(perCredential))
+                    ChangesState(context) && perCredential > 0 && CredentialOf(context) is { } credential
+                        ? RateLimitPartition.GetTokenBucketLimiter(credential, _ => Bucket(perCredential))
                         : RateLimitPartition.GetNoLimiter("")),
                 PartitionedRateLimiter.Create<HttpContext, string>(context =>
                     ChangesState(context) && perAddress > 0
@@ -46,14 +46,16 @@ public static class RequestLimits
 
     /// <summary>
     /// The credential's name where the service knows its credentials; else the presented header's hash (a webhook's
-    /// own credentials), so a credential's limit is its own whichever token of a rotation it sends.
+    /// own credentials), so a credential's limit is its own whichever token of a rotation it sends. A request without
+    /// a credential has none: only its address's limit applies (one bucket for every such request would let one
+    /// address starve the tokenless door for everyone).
     /// </summary>
-    private static string CredentialOf(HttpContext context)
+    private static string? CredentialOf(HttpContext context)
     {
         var header = context.Request.Headers.Authorization.ToString();
         if (header.Length == 0)
         {
-            return "none";
+            return null;
         }
 
         if (context.RequestServices.GetService<AccessPolicy>() is { } policy && policy.Authenticate(header) is { } caller)

@@ -1,3 +1,4 @@
+using PretixOps.Contracts;
 using System.Text.Json;
 using PretixOps.DiscoveryWriter.State;
 using static PretixOps.DiscoveryWriter.Tests.Samples;
@@ -86,6 +87,18 @@ public sealed class RegistryTests
 
         Assert.Empty(jobs);
         Assert.Single(_registry.Instances);
+    }
+
+    [Fact]
+    public void A_deregistration_naming_another_service_leaves_the_entry_and_one_naming_none_or_its_own_removes_it()
+    {
+        _registry.Apply(Registered(service: "pretix_pg-1", slot: null, taskId: "x7f3task", at: T0));
+
+        Assert.Empty(_registry.Apply(new InstanceDeregistered("x7f3task", "pretix_web", DeregistrationReason.Explicit, T0.AddSeconds(5))));
+        Assert.Single(_registry.Instances);
+
+        Assert.NotEmpty(_registry.Apply(new InstanceDeregistered("x7f3task", "pretix_pg-1", DeregistrationReason.Explicit, T0.AddSeconds(6))));
+        Assert.Empty(_registry.Instances);
     }
 
     [Fact]

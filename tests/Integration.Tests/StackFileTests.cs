@@ -281,7 +281,7 @@ public sealed partial class StackFileTests
         var registration = (YamlMappingNode)services["registration"]["environment"];
         Assert.Equal("/run/secrets/registration_credentials", Scalar(registration, "Auth__CredentialsFile"));
         Assert.Contains("registration_credentials", SecretsOf(services["registration"]));
-        Assert.Equal(["discovery_token", "pretix_metrics_password"], SecretsOf(services["prometheus"]).Order(StringComparer.Ordinal));
+        Assert.Equal(["discovery_token", "pretix_metrics_password", "pretixops_tls_ca"], SecretsOf(services["prometheus"]).Order(StringComparer.Ordinal));
         var discovery = (YamlMappingNode)services["discovery-writer"]["environment"];
         Assert.Equal(("prometheus", "/run/secrets/discovery_token", "read"), (Scalar(discovery, "Auth__Credentials__0__Name"),
             Scalar(discovery, "Auth__Credentials__0__TokenFile"), Scalar(discovery, "Auth__Credentials__0__Roles__0")));

@@ -131,6 +131,31 @@ public sealed class RegistrationScopeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_task_id_that_is_another_services_slot_id_is_403_and_takes_over_nothing()
+    {
+        var (status, body) = await RegisterAsync(Web, """{"service":"pretix_web","taskId":"pretix_pgpool.1"}""");
+
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Equal("register-own-services", body.GetProperty("rule").GetString());
+        Assert.Equal("taskId", body.GetProperty("field").GetString());
+        Assert.False(_host.Harness.Published.Select<InstanceRegistered>(m => m.Context.Message.InstanceId == "pretix_pgpool.1").Any());
+    }
+
+    [Fact]
+    public async Task Naming_its_own_service_does_not_let_a_credential_deregister_another_services_slot()
+    {
+        using var client = _host.Client(Web);
+
+        using var response = await client.DeleteAsync(new Uri("/v1/instances/pretix_pgpool.1?service=pretix_web", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("register-own-services", body.RootElement.GetProperty("rule").GetString());
+        Assert.Equal("instanceId", body.RootElement.GetProperty("field").GetString());
+        Assert.False(_host.Harness.Published.Select<InstanceDeregistered>(m => m.Context.Message.InstanceId == "pretix_pgpool.1").Any());
+    }
+
+    [Fact]
     public async Task Deregistering_another_services_instance_is_403_and_its_own_is_accepted()
     {
         using var client = _host.Client(Web);

@@ -43,6 +43,14 @@ public sealed class Registry
     public IReadOnlyCollection<string> Apply(InstanceDeregistered deregistration)
     {
         ArgumentNullException.ThrowIfNull(deregistration);
+        // A deregistration that names a service removes only that service's entry: a task id of another service's
+        // instance, named by a credential of this one, changes nothing. (An empty service is "whatever the id is".)
+        if (deregistration.Service.Length > 0 && _instances.TryGet(deregistration.InstanceId, out var held)
+            && !string.Equals(held.Registration.Service, deregistration.Service, StringComparison.Ordinal))
+        {
+            return [];
+        }
+
         return _instances.Remove(deregistration.InstanceId, deregistration.At, out var removed) ? [.. JobsOf(removed.Registration)] : [];
     }
 
