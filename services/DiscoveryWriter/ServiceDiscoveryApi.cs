@@ -23,7 +23,7 @@ public static class ServiceDiscoveryApi
             }
 
             return Results.Bytes(rendered.Content, "application/json");
-        }).RequireAccess();
+        }).RequireRole(Roles.Read);
         return app;
     }
 }

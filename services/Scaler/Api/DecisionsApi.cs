@@ -58,7 +58,7 @@ public static class DecisionsApi
             }
 
             return Results.Ok(page.Select(d => d.Recorded()));
-        }).RequireAccess();
+        }).RequireRole(Roles.Read);
         return app;
     }
 }

@@ -33,10 +33,10 @@ public static class ServicesApi
     public static IEndpointRouteBuilder MapServicesApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1/services", async (StatusReport report, CancellationToken cancellationToken) =>
-            Results.Ok(await report.AllAsync(cancellationToken))).RequireAccess();
+            Results.Ok(await report.AllAsync(cancellationToken))).RequireRole(Roles.Read);
 
         app.MapGet("/v1/services/{name}", async (string name, StatusReport report, CancellationToken cancellationToken) =>
-            await report.OneAsync(name, cancellationToken) is { } status ? Results.Ok(status) : NotInPolicy(name)).RequireAccess();
+            await report.OneAsync(name, cancellationToken) is { } status ? Results.Ok(status) : NotInPolicy(name)).RequireRole(Roles.Read);
 
         app.MapPost("/v1/services/{name}/pause", (string name, HttpContext context, PolicyStore policies, SignalIntake intake, StatusReport report) =>
             ControlAsync<PauseBody>(context, name, policies, report, (body, policy, errors) =>
