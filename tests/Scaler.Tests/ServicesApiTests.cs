@@ -23,6 +23,7 @@ public sealed class ServicesApiTests : IAsyncLifetime
     private const string Shared = "shared-token-0123456789abcdef";
     private const string Operator = "alice-token-0123456789abcdef";
     private const string Reader = "bob-token-0123456789abcdef";
+    private const string OperateOnly = "carol-token-0123456789abcdef";
 
     private readonly FakeSwarm _swarm = new FakeSwarm().With(ScalerRig.Web, 2);
     private WebApplicationFactory<Program> _factory = null!;
@@ -39,6 +40,10 @@ public sealed class ServicesApiTests : IAsyncLifetime
             host.UseSetting("Auth:Credentials:1:Name", "bob");
             host.UseSetting("Auth:Credentials:1:Token", Reader);
             host.UseSetting("Auth:Credentials:1:Roles:0", "read");
+            host.UseSetting("Auth:Credentials:0:Roles:1", "read");
+            host.UseSetting("Auth:Credentials:2:Name", "carol");
+            host.UseSetting("Auth:Credentials:2:Token", OperateOnly);
+            host.UseSetting("Auth:Credentials:2:Roles:0", "operate");
             host.UseSetting("Scaler:ReconcileInterval", "00:00:00.2");
             host.UseSetting($"Scaler:Services:{ScalerRig.Web}:Min", "2");
             host.UseSetting($"Scaler:Services:{ScalerRig.Web}:Max", "5");
@@ -109,6 +114,16 @@ public sealed class ServicesApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(field, out _), problem.RootElement.ToString());
+    }
+
+    [Fact]
+    public async Task Reading_takes_the_role_read_which_operate_alone_does_not_give()
+    {
+        using var decisions = await Client(OperateOnly).GetAsync(new Uri("/v1/decisions", UriKind.Relative));
+        using var status = await Client(OperateOnly).GetAsync(new Uri("/v1/services", UriKind.Relative));
+
+        Assert.Equal((HttpStatusCode.Forbidden, HttpStatusCode.Forbidden), (decisions.StatusCode, status.StatusCode));
+        Assert.Contains("The credential 'carol' does not have the role 'read'.", await decisions.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
