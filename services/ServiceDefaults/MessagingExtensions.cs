@@ -54,8 +54,8 @@ public static partial class MessagingExtensions
                         host.UseSsl(ssl =>
                         {
                             // Never empty: MassTransit would then accept a certificate for any name.
-                            ssl.ServerName = string.IsNullOrWhiteSpace(options.ServerName) ? options.Host : options.ServerName;
-                            ssl.Protocol = SslProtocols.Tls12 | SslProtocols.Tls13;
+                            ssl.ServerName = BrokerServerName(options);
+                            ssl.Protocol = BrokerProtocols;
                             // Always a callback of ours: MassTransit's default accepts a certificate that chains to nothing.
                             ssl.CertificateValidationCallback = BrokerCertificateCheck(options, reason => LogBrokerRefused(logger, reason));
                         });
@@ -100,6 +100,29 @@ public static partial class MessagingExtensions
         });
         return builder;
     }
+
+    private const SslProtocols BrokerProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+
+    /// <summary>
+    /// The TLS of a connection of a service's own to the broker (the Scaler's journal), the same as the bus's: off
+    /// without <c>Messaging:UseTls</c>, else the same name, protocols and certificate check.
+    /// </summary>
+    public static RabbitMQ.Client.SslOption BrokerSsl(MessagingOptions options, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.UseTls
+            ? new RabbitMQ.Client.SslOption
+            {
+                Enabled = true,
+                ServerName = BrokerServerName(options),
+                Version = BrokerProtocols,
+                CertificateValidationCallback = BrokerCertificateCheck(options, reason => LogBrokerRefused(logger, reason)),
+            }
+            : new RabbitMQ.Client.SslOption { Enabled = false };
+    }
+
+    private static string BrokerServerName(MessagingOptions options) =>
+        string.IsNullOrWhiteSpace(options.ServerName) ? options.Host : options.ServerName;
 
     private static RemoteCertificateValidationCallback BrokerCertificateCheck(MessagingOptions options, Action<string> refused)
     {

@@ -96,7 +96,9 @@ public sealed class StreamJournal(
             AutomaticRecoveryEnabled = false,
             ClientProvidedName = $"scaler-journal-{options.Value.InstanceName}",
         };
-        var endpoints = settings.Nodes().Select(n => new AmqpTcpEndpoint(n.Host, n.Port)).ToList();
+        // Over amqps like the bus when Messaging:UseTls is set: a broker with no plain listener has nothing else.
+        var ssl = MessagingExtensions.BrokerSsl(settings, logger);
+        var endpoints = settings.Nodes().Select(n => new AmqpTcpEndpoint(n.Host, n.Port, ssl)).ToList();
         var backoff = TimeSpan.FromSeconds(1);
         while (!stoppingToken.IsCancellationRequested)
         {
