@@ -243,6 +243,8 @@ public sealed partial class StackDeployTests(StackDeployTests.StackDeployment st
                             // Swarm's VIP needs IPVS, which this machine's kernel lacks: tasks.<service> names the tasks themselves.
                             "PRETIXOPS_REGISTRATION_URL=http://tasks.registration:5101",
                             "PRETIXOPS_SERVICE={{.Service.Name}}", "PRETIXOPS_SLOT={{.Task.Slot}}", "PRETIXOPS_NODE={{.Node.Hostname}}",
+                            // The stack's workloads hold a registration credential of their own, not the shared api_token.
+                            "PRETIXOPS_TOKEN_FILE=/run/secrets/registration_token",
                             $$"""PRETIXOPS_EXPORTERS=[{"job":"{{name}}","port":8080}]""",
                         ],
                         Configs = [new SwarmConfigReference
