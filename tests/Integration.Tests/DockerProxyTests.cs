@@ -204,19 +204,7 @@ public sealed class DockerProxyTests : IAsyncLifetime
     private async Task<string> CreateServiceAsync(ulong replicas)
     {
         var name = $"itest-proxy-{Guid.NewGuid():N}"[..24];
-        await _direct.Swarm.CreateServiceAsync(new ServiceCreateParameters
-        {
-            Service = new ServiceSpec
-            {
-                Name = name,
-                Mode = new ServiceMode { Replicated = new ReplicatedService { Replicas = replicas } },
-                TaskTemplate = new TaskSpec
-                {
-                    ContainerSpec = new ContainerSpec { Image = Infrastructure.BusyboxImage, Command = ["sleep", "3600"] },
-                    Networks = [new NetworkAttachmentConfig { Target = "host" }],
-                },
-            },
-        });
+        await _direct.Swarm.CreateServiceAsync(SleepingService.Spec(name, replicas));
         _services.Add(name);
         return name;
     }

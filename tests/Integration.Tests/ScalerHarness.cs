@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Docker.DotNet;
-using Docker.DotNet.Models;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -133,19 +132,7 @@ internal sealed class ScalerHarness : IAsyncDisposable
 
     public async Task CreateServiceAsync(string name, ulong replicas)
     {
-        await Docker.Swarm.CreateServiceAsync(new ServiceCreateParameters
-        {
-            Service = new ServiceSpec
-            {
-                Name = name,
-                Mode = new ServiceMode { Replicated = new ReplicatedService { Replicas = replicas } },
-                TaskTemplate = new TaskSpec
-                {
-                    ContainerSpec = new ContainerSpec { Image = Infrastructure.BusyboxImage, Command = ["sleep", "3600"] },
-                    Networks = [new NetworkAttachmentConfig { Target = "host" }],
-                },
-            },
-        });
+        await Docker.Swarm.CreateServiceAsync(SleepingService.Spec(name, replicas));
         _services.Add(name);
     }
 

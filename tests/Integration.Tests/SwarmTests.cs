@@ -15,19 +15,7 @@ public sealed class SwarmTests : IDisposable
     public async Task A_replica_count_changed_through_the_engine_api_shows_in_docker_service_ls()
     {
         var name = $"itest-{Guid.NewGuid():N}"[..20];
-        var created = await _docker.Swarm.CreateServiceAsync(new ServiceCreateParameters
-        {
-            Service = new ServiceSpec
-            {
-                Name = name,
-                Mode = new ServiceMode { Replicated = new ReplicatedService { Replicas = 2 } },
-                TaskTemplate = new TaskSpec
-                {
-                    ContainerSpec = new ContainerSpec { Image = Infrastructure.BusyboxImage, Command = ["sleep", "3600"] },
-                    Networks = [new NetworkAttachmentConfig { Target = "host" }],
-                },
-            },
-        });
+        var created = await _docker.Swarm.CreateServiceAsync(SleepingService.Spec(name, 2));
         try
         {
             Assert.Equal("2/2", await ReplicasShownAsync(name, "2/2"));
